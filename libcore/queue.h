@@ -1,0 +1,107 @@
+/*
+ * queue.h - the job queue on disk.
+ *
+ * Owns SPOOL/job_queue.log (the journal), SPOOL/job_queue.lock, and the
+ * history file (see history.h, written from queue_commit).  Nothing else
+ * opens those files.
+ *
+ * The journal is a sequence of YAML documents.  Each is one transaction
+ * and ends with a commit record holding a sequence number and a CRC-32 of
+ * the document's bytes; a reader replays documents up to the first one
+ * without a valid commit record, so a torn tail (a writer killed mid-append,
+ * a power cut) is simply not there.  The first document may be a snapshot
+ * (written by compaction, which rewrites the live state to a new file and
+ * renames it over the journal), so the file stays proportional to the live
+ * queue.  Cluster ads hold what all procs of the cluster share; proc ads
+ * hold only what differs, and their parent is the cluster ad.
+ *
+ * Invariants:
+ *   - queue_commit returns 0 only after the transaction is fdatasync'ed;
+ *     until then nothing is visible to any reader.  A failed or abandoned
+ *     transaction changes nothing, on disk or in memory for other handles.
+ *   - Writers hold an exclusive flock on job_queue.lock from queue_open
+ *     until queue_close, so transactions are serialised and cluster ids are
+ *     never handed out twice.  Readers take no lock (they see a committed
+ *     prefix of the journal, or the old file across a compaction rename).
+ *   - Cluster ids are never reused, even after the cluster leaves the queue.
+ */
+#ifndef CONDORLET_QUEUE_H
+#define CONDORLET_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct classad;
+struct error;
+struct queue;
+
+enum queue_mode {
+	QUEUE_READ,	/* a consistent read-only view, no lock */
+	QUEUE_WRITE,	/* exclusive; allows one transaction at a time */
+};
+
+/*
+ * Opens the queue in spool_dir (created 0700 if missing, in write mode).
+ * Returns NULL with err set on failure.
+ */
+struct queue *queue_open(const char *spool_dir, enum queue_mode mode,
+			 struct error *err);
+/* Drops any uncommitted changes, releases the lock, frees everything
+ * (every classad obtained from the queue becomes invalid). */
+void queue_close(struct queue *q);
+
+/* ---- reading: jobs in (cluster, proc) order ---- */
+
+struct queue_iter {
+	size_t ci, pi;	/* opaque position; zero-initialise to start */
+};
+/*
+ * Returns the next job's proc ad (its parent is the cluster ad), or NULL
+ * at the end; *cluster and *proc get its id.  Borrowed: valid until the
+ * queue is closed or the job is deleted in an uncommitted transaction.
+ * Iteration sees the handle's own uncommitted changes.
+ */
+struct classad *queue_next(struct queue *q, struct queue_iter *it,
+			   int *cluster, int *proc);
+struct classad *queue_find(struct queue *q, int cluster, int proc);
+const struct classad *queue_cluster_ad(struct queue *q, int cluster);
+/* Number of jobs (procs) in the queue, and clusters. */
+size_t queue_job_count(const struct queue *q);
+bool queue_cluster_exists(const struct queue *q, int cluster);
+
+/* ---- writing (QUEUE_WRITE only); changes are buffered until commit ---- */
+
+/* Reserves and returns the next cluster id (>= 1). */
+int queue_new_cluster_id(struct queue *q);
+/*
+ * Adds a cluster and its procs.  Takes ownership of cluster_ad and of each
+ * procs[i] (the array itself stays the caller's); sets each proc ad's
+ * parent to cluster_ad.  Proc i gets ProcId procs_id[i] if procs_id is
+ * non-NULL, else i.  The ads must already hold ClusterId/ProcId.
+ */
+int queue_add_cluster(struct queue *q, int cluster, struct classad *cluster_ad,
+		      struct classad **procs, size_t nprocs, struct error *err);
+/* Sets an attribute of one job (in its proc ad) from canonical ClassAd
+ * text.  Returns -1 if the job does not exist or text does not parse. */
+int queue_set_attr(struct queue *q, int cluster, int proc, const char *name,
+		   const char *text, struct error *err);
+int queue_delete_attr(struct queue *q, int cluster, int proc, const char *name,
+		      struct error *err);
+/* Removes a job from the queue; at commit its full (flattened) ad is
+ * appended to the history file before the journal records the removal.
+ * A cluster whose last proc leaves is removed too. */
+int queue_remove_job(struct queue *q, int cluster, int proc, struct error *err);
+/* Makes every buffered change durable, in one transaction.  On failure
+ * nothing was committed and the handle must be closed. */
+int queue_commit(struct queue *q, struct error *err);
+
+/* Rewrites the journal as a snapshot of the live queue (also done
+ * automatically by queue_commit once the journal has grown well past the
+ * live state).  Requires QUEUE_WRITE. */
+int queue_compact(struct queue *q, struct error *err);
+
+/* Paths, for tools and tests: borrowed, valid while q is open. */
+const char *queue_journal_path(const struct queue *q);
+const char *queue_history_path(const struct queue *q);
+
+#endif
