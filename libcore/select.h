@@ -43,7 +43,7 @@ int select_add_constraint(struct job_select *s, const char *expr,
 int select_add_all(struct job_select *s, struct error *err);
 
 bool select_is_empty(const struct job_select *s);
-/* true if the selection names exactly one job; *cluster/*proc get it. */
+/* true if the selection names exactly one job, returned through cluster and proc. */
 bool select_single_job(const struct job_select *s, int *cluster, int *proc);
 /* true if the job matches. */
 bool select_match(const struct job_select *s, int cluster, int proc,

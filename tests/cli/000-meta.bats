@@ -7,8 +7,10 @@ load helpers
 tools() {
 	local f
 	for f in "$CONDORLET_BUILDDIR"/cmd/condor_*; do
-		[ -x "$f" ] && [ -f "$f" ] && basename "$f"
+		case $f in *.*) continue ;; esac
+		if [ -x "$f" ] && [ -f "$f" ]; then basename "$f"; fi
 	done
+	return 0
 }
 
 # The manual's SYNOPSIS as plain text, whitespace squeezed to one line.
