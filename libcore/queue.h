@@ -2,7 +2,9 @@
  * queue.h - the job queue on disk.
  *
  * Owns SPOOL/job_queue.log (the journal), SPOOL/job_queue.lock, and the
- * history file (see history.h, written from queue_commit).  Nothing else
+ * history file SPOOL/history (see history.h; written from queue_commit).
+ * A process must not open the queue for writing twice: the second open
+ * would wait forever for the first one's lock.  Nothing else
  * opens those files.
  *
  * The journal is a sequence of YAML documents.  Each is one transaction
@@ -75,9 +77,11 @@ bool queue_cluster_exists(const struct queue *q, int cluster);
 int queue_new_cluster_id(struct queue *q);
 /*
  * Adds a cluster and its procs.  Takes ownership of cluster_ad and of each
- * procs[i] (the array itself stays the caller's); sets each proc ad's
- * parent to cluster_ad.  Proc i gets ProcId procs_id[i] if procs_id is
- * non-NULL, else i.  The ads must already hold ClusterId/ProcId.
+ * procs[i], even on failure, and sets every procs[i] to NULL (the array
+ * itself stays the caller's; use queue_find to reach a proc afterwards);
+ * sets each proc ad's parent to cluster_ad.  Each proc ad must hold its
+ * ProcId (unique within the cluster), and cluster must not be below an id
+ * already used.
  */
 int queue_add_cluster(struct queue *q, int cluster, struct classad *cluster_ad,
 		      struct classad **procs, size_t nprocs, struct error *err);
@@ -85,6 +89,9 @@ int queue_add_cluster(struct queue *q, int cluster, struct classad *cluster_ad,
  * text.  Returns -1 if the job does not exist or text does not parse. */
 int queue_set_attr(struct queue *q, int cluster, int proc, const char *name,
 		   const char *text, struct error *err);
+/* Deletes name from the job's proc ad only; a value the job inherits from
+ * its cluster ad stays visible (callers that must hide it set it to
+ * undefined instead). */
 int queue_delete_attr(struct queue *q, int cluster, int proc, const char *name,
 		      struct error *err);
 /* Removes a job from the queue; at commit its full (flattened) ad is

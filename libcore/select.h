@@ -6,11 +6,14 @@
  * cluster, digits.digits is a job, anything else is an owner name.  How
  * the parts combine depends on the tool:
  *   SELECT_ACTION (condor_hold/release/rm/vacate_job): every id, cluster
- *     and owner is ORed; -constraint is ORed with them too; -all matches
- *     everything and cannot be mixed with anything else.
+ *     and owner is ORed; each -constraint is ANDed onto that group (as
+ *     HTCondor's rm.cpp does, so "condor_rm alice -constraint X" cannot
+ *     reach beyond alice's jobs); -all matches everything and cannot be
+ *     mixed with anything else.
  *   SELECT_QUERY (condor_q, condor_history): ids and clusters are ORed,
  *     owners are ORed, and the two groups (and every -constraint) are
- *     ANDed; no argument at all matches everything.
+ *     ANDed; -all combines with the rest; no argument at all matches
+ *     everything.
  */
 #ifndef CONDORLET_SELECT_H
 #define CONDORLET_SELECT_H
