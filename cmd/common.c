@@ -88,6 +88,20 @@ cmd_usage(const char *const *synopsis, const char *details, FILE *to, int status
 	exit(status);
 }
 
+bool
+cmd_opt(const char *arg, const char *word, size_t min, const char **colon)
+{
+	if (arg[0] != '-')
+		return false;
+	arg += (arg[1] == '-') ? 2 : 1;
+	size_t n = strcspn(arg, colon ? ":" : "");
+	if (n < min || n > strlen(word) || strncmp(arg, word, n) != 0)
+		return false;
+	if (colon)
+		*colon = arg[n] == ':' ? arg + n + 1 : NULL;
+	return true;
+}
+
 struct knobs *
 cmd_load_knobs(void)
 {

@@ -36,6 +36,15 @@ _Noreturn void cmd_die_error(const struct error *err);
 _Noreturn void cmd_usage(const char *const *synopsis, const char *details,
 			 FILE *to, int status);
 
+/*
+ * HTCondor's option matching: "-" (or "--") followed by at least min
+ * letters of word, e.g. "-con" for "-constraint".  When colon is not NULL
+ * the option may carry ":text" (as -af:jh or -dry-run:full) and *colon
+ * gets the text after ':' (NULL without one); otherwise the option must
+ * end after the letters.
+ */
+bool cmd_opt(const char *arg, const char *word, size_t min, const char **colon);
+
 /* Loads the configuration or exits 1 with the file:line message. */
 struct knobs *cmd_load_knobs(void);
 /* The knob's expanded value, or exits 1 if it is undefined. */

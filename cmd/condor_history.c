@@ -61,21 +61,6 @@ h_error(const char *fmt, ...)
 	exit(1);
 }
 
-/* "-" (or "--") and at least min letters of word; *colon as in condor_q. */
-static bool
-is_opt(const char *arg, const char *word, size_t min, const char **colon)
-{
-	if (arg[0] != '-')
-		return false;
-	arg += (arg[1] == '-') ? 2 : 1;
-	size_t n = strcspn(arg, colon ? ":" : "");
-	if (n < min || n > strlen(word) || strncmp(arg, word, n) != 0)
-		return false;
-	if (colon)
-		*colon = arg[n] == ':' ? arg + n + 1 : NULL;
-	return true;
-}
-
 static struct adprint *
 mask_of(struct hopts *o)
 {
@@ -119,35 +104,35 @@ parse_option(struct hopts *o, int argc, char **argv, int i)
 {
 	const char *a = argv[i], *colon;
 	struct error err;
-	if (is_opt(a, "help", 1, NULL))
+	if (cmd_opt(a, "help", 1, NULL))
 		cmd_usage(synopsis, details, stdout, 0);
-	else if (is_opt(a, "long", 1, NULL))
+	else if (cmd_opt(a, "long", 1, NULL))
 		o->lng = true;
-	else if (is_opt(a, "json", 4, NULL))
+	else if (cmd_opt(a, "json", 4, NULL))
 		o->json = true;
-	else if (is_opt(a, "backwards", 1, NULL))
+	else if (cmd_opt(a, "backwards", 1, NULL))
 		o->forwards = false;
-	else if (is_opt(a, "forwards", 4, NULL) || is_opt(a, "nobackwards", 3, NULL))
+	else if (cmd_opt(a, "forwards", 4, NULL) || cmd_opt(a, "nobackwards", 3, NULL))
 		o->forwards = true;
-	else if (is_opt(a, "match", 1, NULL) || is_opt(a, "limit", 3, NULL))
+	else if (cmd_opt(a, "match", 1, NULL) || cmd_opt(a, "limit", 3, NULL))
 		o->limit = number_arg(argc, argv, ++i);
-	else if (is_opt(a, "scanlimit", 4, NULL))
+	else if (cmd_opt(a, "scanlimit", 4, NULL))
 		o->scanlimit = number_arg(argc, argv, ++i);
-	else if (is_opt(a, "file", 2, NULL)) {
+	else if (cmd_opt(a, "file", 2, NULL)) {
 		if (i + 1 >= argc)
 			h_error("Argument %s requires another parameter", a);
 		o->file = argv[++i];
-	} else if (is_opt(a, "wide", 1, &colon))
+	} else if (cmd_opt(a, "wide", 1, &colon))
 		;	/* rows are never cut to a terminal here */
-	else if (is_opt(a, "constraint", 1, NULL)) {
+	else if (cmd_opt(a, "constraint", 1, NULL)) {
 		if (i + 1 >= argc)
 			h_error("Argument %s requires another parameter", a);
 		if (select_add_constraint(o->sel, argv[i + 1], &err) < 0)
 			h_error(" could not parse constraint %s", argv[i + 1]);
 		i++;
-	} else if (is_opt(a, "af", 2, &colon) || is_opt(a, "autoformat", 5, &colon))
+	} else if (cmd_opt(a, "af", 2, &colon) || cmd_opt(a, "autoformat", 5, &colon))
 		i = parse_af(o, argc, argv, i, colon);
-	else if (is_opt(a, "format", 2, NULL)) {
+	else if (cmd_opt(a, "format", 2, NULL)) {
 		if (i + 2 >= argc) {
 			fputs("Error: Argument -format requires a spec and classad "
 			      "attribute name as parameters.\n"
@@ -157,7 +142,7 @@ parse_option(struct hopts *o, int argc, char **argv, int i)
 		if (adprint_add_format(mask_of(o), argv[i + 1], argv[i + 2], &err) < 0)
 			h_error("%s", err.msg);
 		i += 2;
-	} else if (is_opt(a, "attributes", 2, NULL)) {
+	} else if (cmd_opt(a, "attributes", 2, NULL)) {
 		if (i + 1 >= argc || argv[i + 1][0] == '-' ||
 		    adprint_attrs_parse(&o->attrs, argv[i + 1], &err) < 0)
 			h_error("Argument -attributes must be followed by a list of attributes");

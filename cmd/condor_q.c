@@ -69,22 +69,6 @@ q_error(const char *fmt, ...)
 	exit(1);
 }
 
-/* HTCondor's option matching: "-" (or "--") and at least min letters of
- * word; *colon gets what follows a ':' when colon is not NULL. */
-static bool
-is_opt(const char *arg, const char *word, size_t min, const char **colon)
-{
-	if (arg[0] != '-')
-		return false;
-	arg += (arg[1] == '-') ? 2 : 1;
-	size_t n = strcspn(arg, colon ? ":" : "");
-	if (n < min || n > strlen(word) || strncmp(arg, word, n) != 0)
-		return false;
-	if (colon)
-		*colon = arg[n] == ':' ? arg + n + 1 : NULL;
-	return arg[n] == '\0' || colon != NULL;
-}
-
 static struct adprint *
 mask_of(struct qopts *o)
 {
@@ -140,41 +124,41 @@ parse_option(struct qopts *o, int argc, char **argv, int i)
 {
 	const char *a = argv[i], *colon;
 	struct error err;
-	if (is_opt(a, "help", 1, NULL))
+	if (cmd_opt(a, "help", 1, NULL))
 		cmd_usage(synopsis, details, stdout, 0);
-	else if (is_opt(a, "allusers", 2, NULL))
+	else if (cmd_opt(a, "allusers", 2, NULL))
 		o->allusers = true;
-	else if (is_opt(a, "nobatch", 3, NULL))
+	else if (cmd_opt(a, "nobatch", 3, NULL))
 		o->nobatch = true;
-	else if (is_opt(a, "batch", 2, NULL))
+	else if (cmd_opt(a, "batch", 2, NULL))
 		o->batch = true;
-	else if (is_opt(a, "run", 1, NULL))
+	else if (cmd_opt(a, "run", 1, NULL))
 		o->run = true;
-	else if (is_opt(a, "hold", 2, NULL) || is_opt(a, "held", 2, NULL))
+	else if (cmd_opt(a, "hold", 2, NULL) || cmd_opt(a, "held", 2, NULL))
 		o->hold = true;
-	else if (is_opt(a, "totals", 3, NULL))
+	else if (cmd_opt(a, "totals", 3, NULL))
 		o->totals = true;
-	else if (is_opt(a, "long", 1, NULL))
+	else if (cmd_opt(a, "long", 1, NULL))
 		o->lng = true;
-	else if (is_opt(a, "json", 2, NULL))
+	else if (cmd_opt(a, "json", 2, NULL))
 		o->json = true;
-	else if (is_opt(a, "wide", 1, &colon))
+	else if (cmd_opt(a, "wide", 1, &colon))
 		;	/* output to a pipe is never cut; a terminal is not fitted */
-	else if (is_opt(a, "constraint", 2, NULL))
+	else if (cmd_opt(a, "constraint", 2, NULL))
 		add_constraint(o, argc, argv, ++i);
-	else if (is_opt(a, "af", 2, &colon) || is_opt(a, "autoformat", 5, &colon))
+	else if (cmd_opt(a, "af", 2, &colon) || cmd_opt(a, "autoformat", 5, &colon))
 		i = parse_af(o, argc, argv, i, colon);
-	else if (is_opt(a, "format", 2, NULL)) {
+	else if (cmd_opt(a, "format", 2, NULL)) {
 		if (i + 2 >= argc)
 			q_error("-format requires format and attribute parameters");
 		if (adprint_add_format(mask_of(o), argv[i + 1], argv[i + 2], &err) < 0)
 			q_error("%s", err.msg);
 		i += 2;
-	} else if (is_opt(a, "attributes", 2, NULL)) {
+	} else if (cmd_opt(a, "attributes", 2, NULL)) {
 		if (i + 1 >= argc || adprint_attrs_parse(&o->attrs, argv[i + 1], &err) < 0)
 			q_error("-attributes requires a list of attribute names");
 		i++;
-	} else if (is_opt(a, "limit", 3, NULL)) {
+	} else if (cmd_opt(a, "limit", 3, NULL)) {
 		if (i + 1 >= argc ||
 		    num_parse_ll(argv[i + 1], 0, 1LL << 40, &o->limit) < 0)
 			q_error("-limit requires a non-negative number");

@@ -46,17 +46,6 @@ struct opts {
 	const char **appends, **keys;
 };
 
-/* HTCondor's option matching: "-" or "--", then at least min letters. */
-static bool
-is_opt(const char *arg, const char *word, size_t min)
-{
-	if (arg[0] != '-')
-		return false;
-	arg += (arg[1] == '-') ? 2 : 1;
-	size_t n = strcspn(arg, ":");
-	return n >= min && n <= strlen(word) && strncmp(arg, word, n) == 0;
-}
-
 static const char *
 need_arg(int argc, char **argv, int i)
 {
@@ -72,32 +61,32 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->keys = xcalloc((size_t)argc, sizeof(*o->keys));
 	o->dry_cluster = 1;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *colon = strchr(a, ':');
-		if (is_opt(a, "help", 1))
+		const char *a = argv[i], *colon = strchr(a, ':'), *tail;
+		if (cmd_opt(a, "help", 1, &tail))
 			cmd_usage(synopsis, details, stdout, 0);
 		else if (strcmp(a, "-") == 0 && !o->file)
 			o->file = a;
-		else if (is_opt(a, "verbose", 1))
+		else if (cmd_opt(a, "verbose", 1, &tail))
 			o->verbose = true;
-		else if (is_opt(a, "terse", 3))
+		else if (cmd_opt(a, "terse", 3, &tail))
 			o->terse = true;
-		else if (is_opt(a, "unused", 2))
+		else if (cmd_opt(a, "unused", 2, &tail))
 			o->unused = !o->unused;
-		else if (is_opt(a, "dry-run", 3)) {
+		else if (cmd_opt(a, "dry-run", 3, &tail)) {
 			o->dry_run = need_arg(argc, argv, i++);
 			if (colon && strncmp(colon, ":cluster=", 9) == 0 &&
 			    num_parse_ll(colon + 9, 1, 2147483647, &o->dry_cluster) < 0)
 				cmd_die("bad -dry-run cluster: %s", colon + 9);
-		} else if (is_opt(a, "append", 1))
+		} else if (cmd_opt(a, "append", 1, &tail))
 			o->appends[o->nappend++] = need_arg(argc, argv, i++);
-		else if (is_opt(a, "batch-name", 1))
+		else if (cmd_opt(a, "batch-name", 1, &tail))
 			o->batch_name = need_arg(argc, argv, i++);
-		else if (is_opt(a, "maxjobs", 2)) {
+		else if (cmd_opt(a, "maxjobs", 2, &tail)) {
 			if (num_parse_ll(need_arg(argc, argv, i), 0, 2147483647,
 					 &o->maxjobs) < 0)
 				cmd_die("bad -maxjobs value: %s", argv[i + 1]);
 			i++;
-		} else if (is_opt(a, "queue", 1)) {
+		} else if (cmd_opt(a, "queue", 1, &tail)) {
 			for (i++; i < argc && argv[i][0] != '-'; i++)
 				strbuf_addf(&o->queue, "%s%s", o->queue.len ? " " : "", argv[i]);
 			i--;

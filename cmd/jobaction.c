@@ -35,16 +35,6 @@ struct parsed {
 	bool bad;
 };
 
-static bool
-opt_is(const char *arg, const char *name, size_t min)
-{
-	if (arg[0] != '-')
-		return false;
-	arg += arg[1] == '-' ? 2 : 1;
-	size_t n = strlen(arg);
-	return n >= min && n <= strlen(name) && strncmp(arg, name, n) == 0;
-}
-
 /* A job id goes to the id list as well as into the selection (which
  * checks it and enforces the -all rule); anything else is a selection. */
 static void
@@ -92,24 +82,24 @@ parse(struct parsed *p, int argc, char **argv, const struct jobaction_tool *t)
 		error_clear(&err);
 		if (arg[0] != '-' || arg[1] == '\0') {
 			positional(p, arg);
-		} else if (opt_is(arg, "help", 1)) {
+		} else if (cmd_opt(arg, "help", 1, NULL)) {
 			cmd_usage(t->synopsis, t->details, stdout, 0);
-		} else if (opt_is(arg, "constraint", 1)) {
+		} else if (cmd_opt(arg, "constraint", 1, NULL)) {
 			const char *v = option_value(argc, argv, &i, "constraint", true);
 			p->has_selection = true;
 			if (select_add_constraint(p->sel, v, &err) < 0) {
 				cmd_warn_error(&err);
 				p->bad = true;
 			}
-		} else if (opt_is(arg, "all", 1)) {
+		} else if (cmd_opt(arg, "all", 1, NULL)) {
 			p->has_selection = p->all = true;
 			if (select_add_all(p->sel, &err) < 0) {
 				cmd_warn_error(&err);
 				p->bad = true;
 			}
-		} else if (opt_is(arg, "reason", 1)) {
+		} else if (cmd_opt(arg, "reason", 1, NULL)) {
 			p->reason = option_value(argc, argv, &i, "reason", false);
-		} else if (t->subcode && opt_is(arg, "subcode", 1)) {
+		} else if (t->subcode && cmd_opt(arg, "subcode", 1, NULL)) {
 			const char *v = option_value(argc, argv, &i, "subcode", false);
 			if (num_parse_int(v, INT_MIN, INT_MAX, &p->subcode) < 0) {
 				fprintf(stderr, "Invalid -subcode %s!\n", v);

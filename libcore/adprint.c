@@ -541,64 +541,23 @@ fmtspec_release(struct fmtspec *f)
 	f->pre = f->post = NULL;
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-/* spec was built by parse_conversion from checked pieces; see the top. */
-static void
-add_ll(struct strbuf *sb, const char *spec, long long v)
-{
-	int n = snprintf(NULL, 0, spec, v);
-	if (n < 0)
-		return;
-	strbuf_grow(sb, (size_t)n);
-	snprintf(sb->buf + sb->len, (size_t)n + 1, spec, v);
-	strbuf_setlen(sb, sb->len + (size_t)n);
-}
-
-static void
-add_ull(struct strbuf *sb, const char *spec, unsigned long long v)
-{
-	int n = snprintf(NULL, 0, spec, v);
-	if (n < 0)
-		return;
-	strbuf_grow(sb, (size_t)n);
-	snprintf(sb->buf + sb->len, (size_t)n + 1, spec, v);
-	strbuf_setlen(sb, sb->len + (size_t)n);
-}
-
-static void
-add_int(struct strbuf *sb, const char *spec, int v)
-{
-	int n = snprintf(NULL, 0, spec, v);
-	if (n < 0)
-		return;
-	strbuf_grow(sb, (size_t)n);
-	snprintf(sb->buf + sb->len, (size_t)n + 1, spec, v);
-	strbuf_setlen(sb, sb->len + (size_t)n);
-}
-
-static void
-add_double(struct strbuf *sb, const char *spec, double v)
-{
-	int n = snprintf(NULL, 0, spec, v);
-	if (n < 0)
-		return;
-	strbuf_grow(sb, (size_t)n);
-	snprintf(sb->buf + sb->len, (size_t)n + 1, spec, v);
-	strbuf_setlen(sb, sb->len + (size_t)n);
-}
-
-static void
-add_str(struct strbuf *sb, const char *spec, const char *s)
-{
-	int n = snprintf(NULL, 0, spec, s);
-	if (n < 0)
-		return;
-	strbuf_grow(sb, (size_t)n);
-	snprintf(sb->buf + sb->len, (size_t)n + 1, spec, s);
-	strbuf_setlen(sb, sb->len + (size_t)n);
-}
-#pragma GCC diagnostic pop
+/*
+ * Appends one value formatted by spec, which parse_conversion built from
+ * checked pieces (see the top), so it cannot be a literal.  One macro
+ * instead of a function per type keeps snprintf's own type handling.
+ */
+#define ADD_FORMATTED(sb, spec, v)                                          \
+	do {                                                                \
+		_Pragma("GCC diagnostic push")                               \
+		_Pragma("GCC diagnostic ignored \"-Wformat-nonliteral\"")   \
+		int n_ = snprintf(NULL, 0, (spec), (v));                     \
+		if (n_ >= 0) {                                               \
+			strbuf_grow((sb), (size_t)n_);                       \
+			snprintf((sb)->buf + (sb)->len, (size_t)n_ + 1, (spec), (v)); \
+			strbuf_setlen((sb), (sb)->len + (size_t)n_);         \
+		}                                                            \
+		_Pragma("GCC diagnostic pop")                                \
+	} while (0)
 
 /* ------------------------------------------------------------------ */
 /* Print masks                                                         */
@@ -847,7 +806,7 @@ add_converted(const struct fmtspec *f, const char *s, struct strbuf *cell)
 	if (f->spec[1] == 's' && f->spec[2] == '\0')
 		strbuf_adds(cell, s);
 	else
-		add_str(cell, f->spec, s);
+		ADD_FORMATTED(cell, f->spec, s);
 }
 
 /* Formats the value of c into cell (pre + value + post); false if the
@@ -877,11 +836,11 @@ format_value(const struct column *c, const struct classad *ad,
 		if (!ok)
 			break;
 		if (f->conv == CONV_INT)
-			add_ll(cell, f->spec, i);
+			ADD_FORMATTED(cell, f->spec, i);
 		else if (f->conv == CONV_UINT)
-			add_ull(cell, f->spec, (unsigned long long)i);
+			ADD_FORMATTED(cell, f->spec, (unsigned long long)i);
 		else if (f->conv == CONV_CHAR)
-			add_int(cell, f->spec, (int)(unsigned char)i);
+			ADD_FORMATTED(cell, f->spec, (int)(unsigned char)i);
 		else {
 			if (f->conv == CONV_TIME)
 				adprint_duration(i, tmp);
@@ -894,7 +853,7 @@ format_value(const struct column *c, const struct classad *ad,
 		col_eval(c, ad, &v);
 		ok = cval_number(&v, &d);
 		if (ok)
-			add_double(cell, f->spec, d);
+			ADD_FORMATTED(cell, f->spec, d);
 		break;
 	case CONV_STRING:
 		ok = string_text(c, ad, &v, tmp);

@@ -323,15 +323,11 @@ assert_nothing_queued() {
 	assert_output 16
 }
 
-@test "queue 100000 with arguments = \$(Process) is fast" {
+# Its speed is measured by tests/bench/run-benchmarks; this checks the result.
+@test "queue 100000 with arguments = \$(Process) queues every proc" {
 	printf 'executable = /bin/sleep\narguments = $(Process)\nlog = big.log\nqueue 100000\n' > big.sub
-	local t0 t1
-	t0=$(date +%s%N)
 	run_split 0 condor_submit -terse big.sub
-	t1=$(date +%s%N)
 	assert_output "1.0 - 1.99999"
-	echo "# condor_submit of 100000 procs: $(( (t1 - t0) / 1000000 )) ms" >&3
-	[ $(( (t1 - t0) / 1000000 )) -lt 15000 ]
 	run_cmd 0 condor_q -allusers 1.99999 -af Args
 	assert_output "99999"
 	run_cmd 0 bash -c "grep -c '^000 ' big.log"
