@@ -7,7 +7,7 @@ load helpers
 tools() {
 	local f
 	for f in "$CONDORLET_BUILDDIR"/cmd/condor_*; do
-		case $f in *.*) continue ;; esac
+		case ${f##*/} in *.*) continue ;; esac
 		if [ -x "$f" ] && [ -f "$f" ]; then basename "$f"; fi
 	done
 	return 0
