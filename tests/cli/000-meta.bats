@@ -4,9 +4,11 @@
 
 load helpers
 
+# The tools under test: the build tree's, or the installed ones when
+# `make installcheck` sets CONDORLET_BINDIR.
 tools() {
 	local f
-	for f in "$CONDORLET_BUILDDIR"/cmd/condor_*; do
+	for f in "${CONDORLET_BINDIR:-$CONDORLET_BUILDDIR/cmd}"/condor_*; do
 		case ${f##*/} in *.*) continue ;; esac
 		if [ -x "$f" ] && [ -f "$f" ]; then basename "$f"; fi
 	done
