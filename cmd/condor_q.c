@@ -335,7 +335,8 @@ main(int argc, char **argv)
 		cmd_die_error(&err);
 	print_queue(&o, q, k);
 
-	queue_close(q);
+	if (CMD_FREE_AT_EXIT)
+		queue_close(q);
 	free(spool);
 	knobs_free(k);
 	adprint_free(o.mask);

@@ -4,7 +4,7 @@
  *
  * Lookups are the hot path (condor_q evaluates a few attributes of every
  * job, most of them found only in the ~60-attribute cluster ad), so an ad
- * with more than INDEX_MIN attributes keeps an open-addressing hash index
+ * with more than INDEX_MIN (16) attributes keeps an open-addressing hash index
  * beside its array; smaller ads are scanned, comparing stored hashes
  * before names.  A name's hash is computed once per lookup and reused at
  * every level of the parent chain (attribute references carry theirs from
@@ -27,7 +27,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-#define INDEX_MIN 8
+#define INDEX_MIN 16
 /* Parent chains longer than this are treated as ending there (a cycle
  * made by mistake must not hang a lookup). */
 #define CHAIN_MAX 64
@@ -134,8 +134,10 @@ classad_new(void)
 static void
 cattr_release(struct cattr *a)
 {
-	free(a->name);
-	free(a->text);
+	if (!(a->borrowed & CATTR_BORROWED_NAME))
+		free(a->name);
+	if (!(a->borrowed & CATTR_BORROWED_TEXT))
+		free(a->text);
 	cexpr_free(a->expr);
 }
 
@@ -210,6 +212,21 @@ classad_parent(const struct classad *ad)
 /* Setting                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Replaces the text and tree of an existing attribute. */
+static void
+replace_value(struct cattr *a, char *text, struct cexpr *expr, bool borrowed)
+{
+	if (!(a->borrowed & CATTR_BORROWED_TEXT))
+		free(a->text);
+	cexpr_free(a->expr);
+	a->text = text;
+	a->expr = expr;
+	if (borrowed)
+		a->borrowed |= CATTR_BORROWED_TEXT;
+	else
+		a->borrowed &= (unsigned char)~CATTR_BORROWED_TEXT;
+}
+
 /* Stores text and expr (both owned; expr may be NULL) under name. */
 static void
 set_attr(struct classad *ad, const char *name, char *text, struct cexpr *expr)
@@ -217,14 +234,23 @@ set_attr(struct classad *ad, const char *name, char *text, struct cexpr *expr)
 	uint32_t hash = classad_hash_name(name);
 	long i = find_own(ad, name, hash);
 	if (i >= 0) {
-		struct cattr *a = &ad->attrs[i];
-		free(a->text);
-		cexpr_free(a->expr);
-		a->text = text;
-		a->expr = expr;
+		replace_value(&ad->attrs[i], text, expr, false);
 		return;
 	}
 	append_owned(ad, xstrdup(name), text, expr, hash);
+}
+
+void
+classad_set_text_borrowed(struct classad *ad, const char *name, const char *text)
+{
+	uint32_t hash = classad_hash_name(name);
+	long i = find_own(ad, name, hash);
+	if (i >= 0) {
+		replace_value(&ad->attrs[i], (char *)text, NULL, true);
+		return;
+	}
+	append_owned(ad, (char *)name, (char *)text, NULL, hash);
+	ad->attrs[ad->n - 1].borrowed = CATTR_BORROWED_NAME | CATTR_BORROWED_TEXT;
 }
 
 int

@@ -236,7 +236,11 @@ struct cattr {
 	char *text;		/* canonical text, or trusted text not yet parsed */
 	struct cexpr *expr;	/* parsed lazily; NULL until first needed */
 	uint32_t hash;
+	unsigned char borrowed;	/* CATTR_BORROWED_*: not ours to free */
 };
+
+#define CATTR_BORROWED_NAME 1u
+#define CATTR_BORROWED_TEXT 2u
 
 /* Finds name in ad or its parents; NULL if absent. */
 const struct cattr *classad_find(const struct classad *ad, const char *name,

@@ -22,6 +22,7 @@
 
 #include "classad.h"
 #include "error.h"
+#include "arena.h"
 #include "journal.h"
 #include "num.h"
 #include "strbuf.h"
@@ -235,6 +236,7 @@ struct jp {
 	yaml_event_t ev;
 	bool have;
 	size_t base;		/* file offset of the document */
+	struct arena *arena;	/* where ad names and texts are copied */
 	struct error *err;
 };
 
@@ -382,7 +384,8 @@ jp_ad(struct jp *jp)
 		const char *t = jp_text(jp);
 		if (t == NULL)
 			goto fail;
-		classad_set_text_trusted(ad, name, t);
+		classad_set_text_borrowed(ad, arena_strdup(jp->arena, name),
+					  arena_strdup(jp->arena, t));
 	}
 fail:
 	classad_free(ad);
@@ -667,10 +670,10 @@ jp_doc(struct jp *jp, struct jdoc *doc, unsigned long long want_seq)
 }
 
 int
-journal_parse(const char *buf, const struct jframe *f, struct jdoc *doc,
-	      struct error *err)
+journal_parse(const char *buf, const struct jframe *f, struct arena *arena,
+	      struct jdoc *doc, struct error *err)
 {
-	struct jp jp = { .have = false, .base = f->start, .err = err };
+	struct jp jp = { .have = false, .base = f->start, .arena = arena, .err = err };
 	memset(doc, 0, sizeof(*doc));
 	if (!yaml_parser_initialize(&jp.parser))
 		return error_set(err, "cannot initialise the YAML parser");

@@ -97,16 +97,20 @@ struct jop {
 	size_t nattrs;
 };
 
+struct arena;
+
 struct jdoc {
 	unsigned long long seq;
 	struct jop *ops;
 	size_t nops, alloc;
 };
 
-/* Parses the document framed by f (CRC already checked).  On failure
+/* Parses the document framed by f (CRC already checked).  The ads'
+ * attribute names and texts are copied into arena and lent to the ads
+ * (classad_set_text_borrowed), so arena must outlive them.  On failure
  * returns -1 with err naming the byte offset; doc is then empty. */
-int journal_parse(const char *buf, const struct jframe *f, struct jdoc *doc,
-		  struct error *err);
+int journal_parse(const char *buf, const struct jframe *f, struct arena *arena,
+		  struct jdoc *doc, struct error *err);
 void journal_doc_release(struct jdoc *doc);
 
 /* Parses "0-3,7" (ascending, disjoint, ids 0..INT_MAX). */

@@ -25,6 +25,7 @@
 #include "journal.h"
 #include "queue.h"
 #include "queue_int.h"
+#include "arena.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -170,9 +171,21 @@ apply_cluster(struct queue *q, struct jop *op)
 	qstate_cluster_insert(q, c);
 }
 
+/* Keeps a set record's strings for the life of q (see queue_int.h). */
+static void
+keep_lent(struct queue *q, struct jop *op)
+{
+	XGROW(q->lent, q->nlent + 2 * op->nattrs, q->alent);
+	for (size_t k = 0; k < op->nattrs; k++) {
+		q->lent[q->nlent++] = op->names[k];
+		q->lent[q->nlent++] = op->texts[k];
+		op->names[k] = op->texts[k] = NULL;
+	}
+}
+
 /* set, unset or remove over the procs in op->ranges that exist. */
 static void
-apply_attrs(struct queue *q, const struct jop *op)
+apply_attrs(struct queue *q, struct jop *op)
 {
 	size_t pos;
 	struct qcluster *c = qstate_cluster_at(q, op->cluster, &pos);
@@ -190,7 +203,7 @@ apply_attrs(struct queue *q, const struct jop *op)
 			}
 			for (size_t k = 0; k < op->nattrs; k++) {
 				if (op->type == JOP_SET)
-					classad_set_text_trusted(p->ad, op->names[k], op->texts[k]);
+					classad_set_text_borrowed(p->ad, op->names[k], op->texts[k]);
 				else
 					classad_delete(p->ad, op->names[k]);
 			}
@@ -198,6 +211,8 @@ apply_attrs(struct queue *q, const struct jop *op)
 	}
 	if (op->type == JOP_REMOVE)
 		qstate_cluster_sweep(q, pos);
+	if (op->type == JOP_SET)
+		keep_lent(q, op);
 }
 
 static void
@@ -248,7 +263,7 @@ replay(struct queue *q, const char *buf, size_t len, size_t *valid_end,
 			error_set(&perr, "sequence number %llu after %llu", f.seq, q->seq);
 			break;
 		}
-		if (journal_parse(buf, &f, &doc, &perr) < 0)
+		if (journal_parse(buf, &f, &q->arena, &doc, &perr) < 0)
 			break;
 		for (size_t i = 0; i < doc.nops; i++)
 			apply_op(q, &doc.ops[i]);
@@ -418,6 +433,10 @@ queue_close(struct queue *q)
 	}
 	clear_all(q);
 	free(q->cl);
+	for (size_t i = 0; i < q->nlent; i++)
+		free(q->lent[i]);
+	free(q->lent);
+	arena_free(&q->arena);
 	if (q->jfd >= 0)
 		close(q->jfd);
 	if (q->lockfd >= 0)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "queue.h"
 
 struct qproc {
@@ -70,6 +71,13 @@ struct queue {
 	size_t nnames, anames, name_hint;
 	struct canon canon[CANON_SLOTS];
 	size_t canon_next;
+	/* Names and texts of replayed set records, lent to every proc ad the
+	 * record touched (classad_set_text_borrowed): one copy of a value
+	 * set on 100,000 jobs, not 100,000.  Freed after the ads. */
+	char **lent;
+	size_t nlent, alent;
+	/* The names and texts of every ad replayed from the journal. */
+	struct arena arena;
 };
 
 /* The cluster with this id (tombstoned or not), or NULL; *pos (if not
