@@ -378,7 +378,7 @@ add_reason_line(struct strbuf *sb, const char *reason)
 }
 
 char *
-ulog_body_submit(void)
+ulog_local_address(void)
 {
 	char host[256];
 	if (gethostname(host, sizeof(host)) != 0)
@@ -390,9 +390,17 @@ ulog_body_submit(void)
 		      (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z')))
 			*p = '_';
-	return xasprintf("Job submitted from host: "
-			 "<127.0.0.1:0?addrs=127.0.0.1-0&alias=%s>",
+	return xasprintf("<127.0.0.1:0?addrs=127.0.0.1-0&alias=%s>",
 			 host[0] ? host : "localhost");
+}
+
+char *
+ulog_body_submit(void)
+{
+	char *addr = ulog_local_address();
+	char *body = xasprintf("Job submitted from host: %s", addr);
+	free(addr);
+	return body;
 }
 
 char *

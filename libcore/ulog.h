@@ -13,6 +13,7 @@
 #ifndef CONDORLET_ULOG_H
 #define CONDORLET_ULOG_H
 
+#include <stdbool.h>
 #include <time.h>
 
 struct classad;
@@ -26,6 +27,7 @@ enum ulog_event {
 	ULOG_ABORTED = 9,
 	ULOG_HELD = 12,
 	ULOG_RELEASED = 13,
+	ULOG_REMOTE_ERROR = 21,
 	ULOG_FILE_TRANSFER = 40,
 };
 
@@ -57,5 +59,84 @@ char *ulog_body_submit(void);			/* "Job submitted from host: <...>" */
 char *ulog_body_held(const char *reason, int code, int subcode);
 char *ulog_body_released(const char *reason);
 char *ulog_body_aborted(const char *reason);
+
+/* ---- runtime events (001, 004, 005, 021, 040): ulog_run.c ---- */
+
+/* CPU time of one process tree, in whole seconds. */
+struct ulog_usage {
+	long long usr_sec, sys_sec;
+};
+
+/* How a job's process ended: by_signal false means exit(value); true means
+ * killed by signal value, with core telling whether a core file was left
+ * (core_path names it; NULL or "" prints no path). */
+struct ulog_exit {
+	bool by_signal;
+	int value;
+	bool core;
+	const char *core_path;
+};
+
+/*
+ * What one run of a job consumed, for 004 and 005.  "Sent by job" is the
+ * output the job sent back; "received by job" is its input.  The total_*
+ * fields (cumulative over every run) are printed by 005 only.  job, when
+ * not NULL, is the job ad the "Partitionable Resources" table is built
+ * from: for Cpus, Disk and Memory the columns are <R>Usage, Request<R> and
+ * <R>Provisioned (blank when undefined); no table when none is defined.
+ * Borrowed for the duration of the call.
+ */
+struct ulog_run {
+	struct ulog_usage run, total;
+	long long run_sent, run_received;
+	long long total_sent, total_received;
+	const struct classad *job;
+};
+
+/* The contact token 000 and 001 put after "host: ": "<127.0.0.1:0?...>"
+ * naming this machine.  Caller frees. */
+char *ulog_local_address(void);
+
+/*
+ * 001: "Job executing on host: <host>", then "\tSlotName: <slot>" when slot
+ * is not NULL, then the sandbox and the slot's resources as sorted
+ * "\tName = value" lines.  host NULL means ulog_local_address().
+ */
+char *ulog_body_execute(const char *host, const char *slot,
+			const char *scratch_dir, int cpus, long long disk_kb,
+			long long memory_mb);
+/* 004 for a run cut short: "Job was evicted." (with " Code N Subcode M"
+ * when code is not 0), CPU times, bytes, "\tReason: <reason>" when
+ * reason is not empty, then the resource table. */
+char *ulog_body_evicted(const struct ulog_run *run, int code, int subcode,
+			const char *reason);
+/* 004 for a job that exited but stays in the queue (OnExitRemove false):
+ * the termination lines and then policy, the sentence that says why, on a
+ * line of its own without "Reason: ". */
+char *ulog_body_requeued(const struct ulog_run *run, const struct ulog_exit *ex,
+			 const char *policy);
+/* 005 "Job terminated.": exit lines, run and total usage and bytes, then
+ * the resource table. */
+char *ulog_body_terminated(const struct ulog_run *run, const struct ulog_exit *ex);
+/* 021: "Error from starter on <slot>:" ("Message" when !critical), one
+ * tab-indented line per line of message, and "\tCode N Subcode M" when
+ * code is not 0. */
+char *ulog_body_remote_error(const char *slot, const char *message,
+			     bool critical, int code, int subcode);
+
+enum ulog_transfer {
+	ULOG_XFER_IN_QUEUED,
+	ULOG_XFER_IN_STARTED,
+	ULOG_XFER_IN_FINISHED,
+	ULOG_XFER_OUT_QUEUED,
+	ULOG_XFER_OUT_STARTED,
+	ULOG_XFER_OUT_FINISHED,
+};
+/* 040, e.g. "Started transferring input files".  queued_secs >= 0 adds
+ * "\tSeconds spent in queue: N" to the two Started forms; otherwise host,
+ * when not NULL, adds "\tTransferring to host: <host>" to the input
+ * Queued and Started forms. */
+char *ulog_body_file_transfer(enum ulog_transfer what, const char *host,
+			      long long queued_secs);
 
 #endif

@@ -321,6 +321,216 @@ test_owner_check(void)
 	free(missing);
 }
 
+static void
+test_execute(void)
+{
+	char *s = ulog_body_execute("<10.0.0.1:9618?sock=startd_1_2>",
+				    "slot1_1@host.example.org",
+				    "/var/lib/condorlet/execute/dir_42/scratch",
+				    1, 1048576, 512);
+	is_str(s, "Job executing on host: <10.0.0.1:9618?sock=startd_1_2>\n"
+	       "\tSlotName: slot1_1@host.example.org\n"
+	       "\tCondorScratchDir = \"/var/lib/condorlet/execute/dir_42/scratch\"\n"
+	       "\tCpus = 1\n\tDisk = 1048576\n\tMemory = 512",
+	       "001 body: host, slot, sorted resources, quoted scratch dir");
+	free(s);
+	s = ulog_body_execute(NULL, NULL, NULL, 2, 10, 20);
+	ok(strncmp(s, "Job executing on host: <127.0.0.1:0?", 36) == 0 &&
+	   strstr(s, ">\n\tCpus = 2\n\tDisk = 10\n\tMemory = 20") != NULL &&
+	   strstr(s, "SlotName") == NULL, "001 body with defaults");
+	free(s);
+	s = ulog_body_execute("<h>", "evil\n...", "a\"b\nc", 1, 1, 1);
+	is_str(s, "Job executing on host: <h>\n\tSlotName: evil|...\n"
+	       "\tCondorScratchDir = \"a\\\"b|c\"\n\tCpus = 1\n\tDisk = 1\n\tMemory = 1",
+	       "001 body: free text cannot break the event");
+	free(s);
+}
+
+#define ZERO_USAGE "Usr 0 00:00:00, Sys 0 00:00:00"
+
+static void
+test_evicted(void)
+{
+	struct ulog_run run = { .run = { 4, 0 }, .run_sent = 1432,
+				.run_received = 8191 };
+	char *s = ulog_body_evicted(&run, 1022, 0, "Job vacated by schedd");
+	is_str(s, "Job was evicted. Code 1022 Subcode 0\n"
+	       "\t(0) CPU times\n"
+	       "\t\tUsr 0 00:00:04, Sys 0 00:00:00  -  Run Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Run Local Usage\n"
+	       "\t1432  -  Run Bytes Sent By Job\n"
+	       "\t8191  -  Run Bytes Received By Job\n"
+	       "\tReason: Job vacated by schedd",
+	       "004 plain eviction");
+	free(s);
+	struct ulog_run big = { .run = { 2 * 86400 + 3 * 3600 + 4 * 60 + 5, 61 } };
+	s = ulog_body_evicted(&big, 0, 0, NULL);
+	is_str(s, "Job was evicted.\n"
+	       "\t(0) CPU times\n"
+	       "\t\tUsr 2 03:04:05, Sys 0 00:01:01  -  Run Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Run Local Usage\n"
+	       "\t0  -  Run Bytes Sent By Job\n"
+	       "\t0  -  Run Bytes Received By Job",
+	       "004 without code or reason; days and hh:mm:ss");
+	free(s);
+	struct ulog_exit ex = { .by_signal = false, .value = 85 };
+	struct ulog_run rq = { .run = { 10, 0 } };
+	s = ulog_body_requeued(&rq, &ex,
+			       "The job attribute OnExitRemove expression "
+			       "'(ExitCode =!= 85)' evaluated to FALSE");
+	is_str(s, "Job was evicted.\n"
+	       "\t(0) Job terminated and was requeued\n"
+	       "\t\tUsr 0 00:00:10, Sys 0 00:00:00  -  Run Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Run Local Usage\n"
+	       "\t0  -  Run Bytes Sent By Job\n"
+	       "\t0  -  Run Bytes Received By Job\n"
+	       "\t(1) Normal termination (return value 85)\n"
+	       "\tThe job attribute OnExitRemove expression '(ExitCode =!= 85)' "
+	       "evaluated to FALSE",
+	       "004 requeue flavour");
+	free(s);
+	struct ulog_exit sig = { .by_signal = true, .value = 11, .core = true,
+				 .core_path = "/tmp/core.1" };
+	s = ulog_body_requeued(&rq, &sig, NULL);
+	ok(strstr(s, "\t(0) Abnormal termination (signal 11)\n"
+		  "\t(1) Corefile in: /tmp/core.1") != NULL &&
+	   s[strlen(s) - 1] == '1', "004 requeue after a signal with core");
+	free(s);
+}
+
+static void
+test_terminated(void)
+{
+	struct ulog_run run = { .run = { 3, 1 }, .total = { 7, 2 },
+				.run_sent = 23, .run_received = 113,
+				.total_sent = 46, .total_received = 226 };
+	struct ulog_exit ex = { .by_signal = false, .value = 0 };
+	char *s = ulog_body_terminated(&run, &ex);
+	is_str(s, "Job terminated.\n"
+	       "\t(1) Normal termination (return value 0)\n"
+	       "\t\tUsr 0 00:00:03, Sys 0 00:00:01  -  Run Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Run Local Usage\n"
+	       "\t\tUsr 0 00:00:07, Sys 0 00:00:02  -  Total Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Total Local Usage\n"
+	       "\t23  -  Run Bytes Sent By Job\n"
+	       "\t113  -  Run Bytes Received By Job\n"
+	       "\t46  -  Total Bytes Sent By Job\n"
+	       "\t226  -  Total Bytes Received By Job",
+	       "005 normal termination, no job ad: no table");
+	free(s);
+
+	struct classad *job = classad_new();
+	classad_set_int(job, "RequestCpus", 1);
+	classad_set_int(job, "CpusProvisioned", 1);
+	classad_set_int(job, "RequestDisk", 100000);
+	classad_set_int(job, "DiskUsage", 100000);
+	classad_set_int(job, "DiskProvisioned", 2033496);
+	classad_set_real(job, "MemoryUsage", 0.5);
+	classad_set_int(job, "RequestMemory", 98);
+	classad_set_int(job, "MemoryProvisioned", 2001);
+	run.job = job;
+	struct ulog_exit sig = { .by_signal = true, .value = 9 };
+	s = ulog_body_terminated(&run, &sig);
+	const char *tail =
+		"\t(0) Abnormal termination (signal 9)\n"
+		"\t(0) No core file\n";
+	ok(strncmp(s, "Job terminated.\n", 16) == 0 &&
+	   strncmp(s + 16, tail, strlen(tail)) == 0, "005 abnormal exit lines");
+	const char *table =
+		"\t226  -  Total Bytes Received By Job\n"
+		"\tPartitionable Resources :    Usage  Request Allocated \n"
+		"\t   Cpus                 :                 1         1 \n"
+		"\t   Disk (KB)            :   100000   100000   2033496 \n"
+		"\t   Memory (MB)          :     0.50       98      2001 ";
+	const char *at = strstr(s, "\t226  -  Total");
+	is_str(at, table, "005 resource table from the job ad");
+	free(s);
+	s = ulog_body_evicted(&run, 1023, 0, "via condor_rm (by user alice)");
+	ok(strstr(s, "\tReason: via condor_rm (by user alice)\n"
+		  "\tPartitionable Resources :") != NULL,
+	   "004 puts the table after the reason");
+	free(s);
+	classad_free(job);
+}
+
+static void
+test_remote_and_transfer(void)
+{
+	char *s = ulog_body_remote_error("slot1_1@host.example.org",
+					 "Starter failed to upload checkpoint",
+					 true, 36, -1);
+	is_str(s, "Error from starter on slot1_1@host.example.org:\n"
+	       "\tStarter failed to upload checkpoint\n"
+	       "\tCode 36 Subcode -1", "021 critical with code");
+	free(s);
+	s = ulog_body_remote_error("slot1", "two\nlines\n", false, 0, 0);
+	is_str(s, "Message from starter on slot1:\n\ttwo\n\tlines",
+	       "021 non-critical, one line per message line, no code");
+	free(s);
+	static const struct {
+		enum ulog_transfer what;
+		const char *host;
+		long long secs;
+		const char *want;
+	} cases[] = {
+		{ ULOG_XFER_IN_STARTED, NULL, -1, "Started transferring input files" },
+		{ ULOG_XFER_IN_STARTED, "<h:1>", -1,
+		  "Started transferring input files\n\tTransferring to host: <h:1>" },
+		{ ULOG_XFER_IN_STARTED, "<h:1>", 7,
+		  "Started transferring input files\n\tSeconds spent in queue: 7" },
+		{ ULOG_XFER_IN_FINISHED, "<h:1>", -1, "Finished transferring input files" },
+		{ ULOG_XFER_IN_QUEUED, "<h:1>", -1,
+		  "Entered queue to transfer input files\n\tTransferring to host: <h:1>" },
+		{ ULOG_XFER_OUT_QUEUED, "<h:1>", -1, "Entered queue to transfer output files" },
+		{ ULOG_XFER_OUT_STARTED, "<h:1>", -1, "Started transferring output files" },
+		{ ULOG_XFER_OUT_STARTED, NULL, 3,
+		  "Started transferring output files\n\tSeconds spent in queue: 3" },
+		{ ULOG_XFER_OUT_FINISHED, NULL, -1, "Finished transferring output files" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = ulog_body_file_transfer(cases[i].what, cases[i].host, cases[i].secs);
+		is_str(s, cases[i].want, "040 case %zu", i);
+		free(s);
+	}
+}
+
+static void
+test_runtime_in_file(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	char *log = path_in("runtime.log");
+	struct ulog_batch *b = ulog_batch_new();
+	char *body = ulog_body_file_transfer(ULOG_XFER_OUT_FINISHED, NULL, -1);
+	ulog_add(b, log, ULOG_FILE_TRANSFER, 635, 0, T0, body);
+	free(body);
+	struct ulog_run run = { .run = { 0, 0 } };
+	struct ulog_exit ex = { .value = 0 };
+	body = ulog_body_terminated(&run, &ex);
+	ulog_add(b, log, ULOG_TERMINATED, 635, 0, T0 + 1, body);
+	free(body);
+	is_int(ulog_flush(b, NULL), 0, "flush runtime events");
+	char *got = slurp(log);
+	is_str(got,
+	       "040 (635.000.000) 2024-06-01 14:03:07 Finished transferring output files\n"
+	       "...\n"
+	       "005 (635.000.000) 2024-06-01 14:03:08 Job terminated.\n"
+	       "\t(1) Normal termination (return value 0)\n"
+	       "\t\t" ZERO_USAGE "  -  Run Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Run Local Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Total Remote Usage\n"
+	       "\t\t" ZERO_USAGE "  -  Total Local Usage\n"
+	       "\t0  -  Run Bytes Sent By Job\n"
+	       "\t0  -  Run Bytes Received By Job\n"
+	       "\t0  -  Total Bytes Sent By Job\n"
+	       "\t0  -  Total Bytes Received By Job\n"
+	       "...\n",
+	       "runtime events in a file, byte for byte");
+	free(got);
+	ulog_batch_free(b);
+	free(log);
+}
+
 int
 main(void)
 {
@@ -340,6 +550,11 @@ main(void)
 	test_failure();
 	test_add_job();
 	test_owner_check();
+	test_execute();
+	test_evicted();
+	test_terminated();
+	test_remote_and_transfer();
+	test_runtime_in_file();
 	char *cmd[] = { "rm", "-rf", tmpdir, NULL };
 	pid_t pid = fork();
 	if (pid == 0) {
