@@ -76,44 +76,6 @@ parse_option(const char *arg, struct opts *o)
 	cmd_usage(synopsis, details, stderr, 1);
 }
 
-/* The defaults alone: the same loader with no files and no _CONDOR_
- * variables.  knob.h has no call for this, so the environment is set aside
- * for the load and put back afterwards. */
-static struct knobs *
-load_defaults(void)
-{
-	extern char **environ;
-	char **saved = NULL, *cc = getenv("CONDOR_CONFIG");
-	size_t n = 0, alloc = 0;
-
-	cc = cc ? xstrdup(cc) : NULL;
-	for (char **ep = environ; *ep != NULL; ep++)
-		if (strncasecmp(*ep, "_condor_", 8) == 0 && strchr(*ep, '=')) {
-			XGROW(saved, n + 1, alloc);
-			saved[n++] = xstrdup(*ep);
-		}
-	for (size_t i = 0; i < n; i++) {
-		char *name = xstrndup(saved[i], (size_t)(strchr(saved[i], '=') - saved[i]));
-		unsetenv(name);
-		free(name);
-	}
-	setenv("CONDOR_CONFIG", "ONLY_ENV", 1);
-	struct knobs *d = cmd_load_knobs();
-	for (size_t i = 0; i < n; i++) {
-		char *eq = strchr(saved[i], '=');
-		*eq = '\0';
-		setenv(saved[i], eq + 1, 1);
-		free(saved[i]);
-	}
-	free(saved);
-	if (cc != NULL)
-		setenv("CONDOR_CONFIG", cc, 1);
-	else
-		unsetenv("CONDOR_CONFIG");
-	free(cc);
-	return d;
-}
-
 /* The spelling the knob was defined with; falls back to upper case. */
 static char *
 display_name(const struct knobs *k, const char *name)
@@ -288,7 +250,7 @@ main(int argc, char **argv)
 		cmd_usage(synopsis, details, stderr, 1);
 
 	struct knobs *k = cmd_load_knobs();
-	struct knobs *d = o.dflt || o.verbose ? load_defaults() : NULL;
+	struct knobs *d = o.dflt || o.verbose ? knobs_load_defaults() : NULL;
 	if (o.config)
 		print_sources(k);
 	if (o.dump)

@@ -579,6 +579,14 @@ knobs_load(struct error *err)
 	return k;
 }
 
+struct knobs *
+knobs_load_defaults(void)
+{
+	struct knobs *k = xcalloc(1, sizeof(*k));
+	define_defaults(k);
+	return k;
+}
+
 void
 knobs_free(struct knobs *k)
 {

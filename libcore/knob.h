@@ -23,6 +23,9 @@ struct knobs;
 /* Loads all sources.  Returns NULL with err set ("file:line: message") if a
  * config file exists but cannot be read or parsed. */
 struct knobs *knobs_load(struct error *err);
+/* Only the compiled-in defaults (for condor_config_val -default); no
+ * file or environment is read, so it cannot fail. */
+struct knobs *knobs_load_defaults(void);
 void knobs_free(struct knobs *k);
 
 /* Expanded value of name (caller frees), or NULL if name is not defined. */
