@@ -17,6 +17,7 @@
 
 #include "classad.h"
 #include "common.h"
+#include "control.h"
 #include "error.h"
 #include "knob.h"
 #include "num.h"
@@ -234,10 +235,16 @@ main(int argc, char **argv)
 	if (r.nprocs > 0)
 		print_result(&o, &r, verbose);
 	fflush(stdout);
+	bool queued = q != NULL;
 	queue_close(q);
 	if (ulog_flush(b, &err) < 0)
 		cmd_warn_error(&err);
 	ulog_batch_free(b);
+	/* The jobs and their 000 events are written: wake the daemon, or
+	 * start one (AUTOSTART_MASTER).  The submit itself succeeded either
+	 * way, so a failure here is only a warning. */
+	if (queued && control_notify(k, &err) < 0)
+		cmd_warn_error(&err);
 	for (size_t i = 0; i < submit_warning_count(s); i++)
 		fprintf(stderr, "WARNING: %s\n", submit_warning_at(s, i));
 	submit_result_release(&r);

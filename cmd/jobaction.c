@@ -15,6 +15,7 @@
 
 #include "action.h"
 #include "common.h"
+#include "control.h"
 #include "error.h"
 #include "jobaction.h"
 #include "knob.h"
@@ -178,6 +179,10 @@ run(struct parsed *p, const struct jobaction_tool *t)
 	} else {
 		report(&req, &rep);
 		status = action_failed(&req, &rep) ? 1 : 0;
+		/* the change is durable: let the daemon act on it now (a
+		 * daemon that is not running is no concern of this tool) */
+		if (rep.ids_done + rep.sel_done > 0)
+			(void)control_wake(k, NULL);
 		action_report_release(&rep);
 	}
 	free(user);

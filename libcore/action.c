@@ -347,15 +347,17 @@ act(struct action_ctx *c, int cl, int pr, const struct classad *job,
     int status, struct error *err)
 {
 	const struct action *a = c->req->action;
+	bool running = status == ST_RUNNING || status == ST_TRANSFERRING_OUTPUT;
 	if (a->apply != NULL && a->apply(c, cl, pr, job, err) < 0)
 		return -1;
 	/* Logged now, written after the commit: the ad is gone once the
-	 * job leaves the queue. */
-	if (c->body != NULL)
+	 * job leaves the queue.  A running job's event (012, 009) must
+	 * follow the 004 of its stopped run, which only the daemon can
+	 * write once the run is over: the daemon logs both. */
+	if (c->body != NULL && !running)
 		ulog_add_job(c->log, job, a->event, c->now, c->body);
 	/* A running job stays until the daemon has stopped it. */
-	if (a->leaves_queue && status != ST_RUNNING &&
-	    status != ST_TRANSFERRING_OUTPUT)
+	if (a->leaves_queue && !running)
 		return queue_remove_job(c->q, cl, pr, err);
 	return 0;
 }

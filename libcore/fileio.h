@@ -20,7 +20,8 @@ int fileio_write_all(int fd, const void *buf, size_t len, const char *what,
  * A file larger than max bytes is refused (hostile input). */
 int fileio_read_all(const char *path, size_t max, char **out, size_t *len,
 		    struct error *err);
-/* fsync(2) of the directory that holds path (or of path if it is a dir). */
+/* fsync(2) of the directory dirpath itself (callers pass the parent of a
+ * file whose name they just created or renamed). */
 int fileio_fsync_dir(const char *dirpath, struct error *err);
 /* Writes data to path atomically and durably, with the given mode. */
 int fileio_replace(const char *path, const void *data, size_t len, mode_t mode,

@@ -132,6 +132,22 @@ qstate_cluster_sweep(struct queue *q, size_t pos)
 	return false;
 }
 
+/* Remembers, for the watcher, that procs lo..hi of cluster changed. */
+static void
+note(struct queue *q, enum queue_change what, int cluster, int lo, int hi)
+{
+	if (!q->notify)
+		return;
+	if (q->nnotes > 0) {
+		struct qnote *n = &q->notes[q->nnotes - 1];
+		if (n->what == what && n->cluster == cluster && n->lo == lo &&
+		    n->hi == hi)
+			return;
+	}
+	XGROW(q->notes, q->nnotes + 1, q->anotes);
+	q->notes[q->nnotes++] = (struct qnote){ what, cluster, lo, hi };
+}
+
 static void
 clear_all(struct queue *q)
 {
@@ -169,6 +185,7 @@ apply_cluster(struct queue *q, struct jop *op)
 	}
 	op->nads = 0;
 	qstate_cluster_insert(q, c);
+	note(q, QUEUE_CHANGED, c->id, 0, INT_MAX);
 }
 
 /* Keeps a set record's strings for the life of q (see queue_int.h). */
@@ -192,6 +209,8 @@ apply_attrs(struct queue *q, struct jop *op)
 	if (c == NULL)
 		return;
 	for (size_t r = 0; r < op->nranges; r++) {
+		note(q, op->type == JOP_REMOVE ? QUEUE_REMOVED : QUEUE_CHANGED,
+		     op->cluster, op->ranges[r].lo, op->ranges[r].hi);
 		for (size_t i = proc_lower(c, op->ranges[r].lo);
 		     i < c->nprocs && c->procs[i].id <= op->ranges[r].hi; i++) {
 			struct qproc *p = &c->procs[i];
@@ -222,6 +241,7 @@ apply_op(struct queue *q, struct jop *op)
 	case JOP_SNAPSHOT:
 		clear_all(q);
 		q->next_cluster = op->next;
+		note(q, QUEUE_RELOADED, 0, 0, 0);
 		break;
 	case JOP_NEXT_CLUSTER:
 		if (op->next > q->next_cluster)
@@ -245,11 +265,10 @@ apply_op(struct queue *q, struct jop *op)
  * away committed work.
  */
 static int
-replay(struct queue *q, const char *buf, size_t len, size_t *valid_end,
-       struct error *err)
+replay(struct queue *q, const char *buf, size_t len, bool first,
+       size_t *valid_end, struct error *err)
 {
 	size_t pos = 0;
-	bool first = true;
 	struct error perr = { "" };
 	for (;;) {
 		struct jframe f;
@@ -274,7 +293,7 @@ replay(struct queue *q, const char *buf, size_t len, size_t *valid_end,
 	}
 	*valid_end = pos;
 	q->disk_next = q->next_cluster;
-	if (pos < len && q->mode == QUEUE_WRITE && journal_valid_after(buf, len, pos))
+	if (pos < len && qstate_writer(q) && journal_valid_after(buf, len, pos))
 		return error_set(err, "'%s': damaged transaction at byte %zu%s%s is "
 				 "followed by committed data; not truncating it "
 				 "(move the file aside to start an empty queue)",
@@ -286,8 +305,10 @@ replay(struct queue *q, const char *buf, size_t len, size_t *valid_end,
 /* Opening and closing                                                  */
 /* ------------------------------------------------------------------ */
 
+/* Reads fd from byte offset base to its end. */
 static int
-read_fd(int fd, const char *path, char **out, size_t *lenp, struct error *err)
+read_fd(int fd, const char *path, size_t base, char **out, size_t *lenp,
+	struct error *err)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -295,7 +316,8 @@ read_fd(int fd, const char *path, char **out, size_t *lenp, struct error *err)
 	if ((size_t)st.st_size > JOURNAL_MAX)
 		return error_set(err, "'%s' is too large (%lld bytes)", path,
 				 (long long)st.st_size);
-	size_t cap = (size_t)st.st_size + 1, len = 0;
+	size_t cap = (size_t)st.st_size > base ? (size_t)st.st_size - base + 1 : 1;
+	size_t len = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
 		if (len == cap) {
@@ -306,7 +328,7 @@ read_fd(int fd, const char *path, char **out, size_t *lenp, struct error *err)
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
-		ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
+		ssize_t n = pread(fd, buf + len, cap - len, (off_t)(base + len));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -324,6 +346,17 @@ read_fd(int fd, const char *path, char **out, size_t *lenp, struct error *err)
 }
 
 static int
+take_lock(struct queue *q, struct error *err)
+{
+	while (flock(q->lockfd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return error_errno(err, "lock '%s'", q->lockpath);
+	}
+	q->locked = true;
+	return 0;
+}
+
+static int
 lock_queue(struct queue *q, struct error *err)
 {
 	if (fileio_mkdirs(q->spool, 0700, err) < 0)
@@ -331,10 +364,25 @@ lock_queue(struct queue *q, struct error *err)
 	q->lockfd = open(q->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (q->lockfd < 0)
 		return error_errno(err, "open '%s'", q->lockpath);
-	while (flock(q->lockfd, LOCK_EX) < 0) {
-		if (errno != EINTR)
-			return error_errno(err, "lock '%s'", q->lockpath);
-	}
+	return take_lock(q, err);
+}
+
+bool
+qstate_writer(const struct queue *q)
+{
+	return q->mode == QUEUE_WRITE || (q->mode == QUEUE_DAEMON && q->locked);
+}
+
+/* Remembers which file the state comes from. */
+static int
+remember_file(struct queue *q, int fd, struct error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_errno(err, "stat '%s'", q->journal);
+	q->dev = st.st_dev;
+	q->ino = st.st_ino;
+	q->have_file = true;
 	return 0;
 }
 
@@ -353,23 +401,36 @@ open_journal_rw(struct queue *q, struct error *err)
 }
 
 /* Reads and replays the journal; a writer cuts off a torn tail. */
+/* A writer cuts a torn tail off at valid, where the journal's state ends. */
 static int
-load(struct queue *q, struct error *err)
+cut_tail(struct queue *q, size_t valid, size_t len, struct error *err)
 {
-	char *buf = NULL;
-	size_t len = 0, valid = 0;
-	if (read_fd(q->jfd, q->journal, &buf, &len, err) < 0)
-		return -1;
-	int rc = replay(q, buf, len, &valid, err);
-	free(buf);
-	q->jsize = valid;
-	if (rc < 0 || q->mode != QUEUE_WRITE || valid == len)
-		return rc;
+	if (!qstate_writer(q) || valid == len)
+		return 0;
 	if (ftruncate(q->jfd, (off_t)valid) < 0)
 		return error_errno(err, "truncate '%s'", q->journal);
 	if (fsync(q->jfd) < 0)
 		return error_errno(err, "fsync '%s'", q->journal);
 	return 0;
+}
+
+/* Reads and replays the journal; a writer cuts off a torn tail. */
+static int
+load(struct queue *q, struct error *err)
+{
+	char *buf = NULL;
+	size_t len = 0, valid = 0;
+	if (remember_file(q, q->jfd, err) < 0 ||
+	    read_fd(q->jfd, q->journal, 0, &buf, &len, err) < 0)
+		return -1;
+	int rc = replay(q, buf, len, true, &valid, err);
+	free(buf);
+	q->jsize = valid;
+	q->loaded = valid;
+	q->replayed = 0;
+	if (rc < 0)
+		return rc;
+	return cut_tail(q, valid, len, err);
 }
 
 struct queue *
@@ -383,7 +444,7 @@ queue_open(const char *spool_dir, enum queue_mode mode, struct error *err)
 	q->history = fileio_join(spool_dir, "history");
 	q->lockfd = q->jfd = -1;
 	q->next_cluster = q->disk_next = 1;
-	if (mode == QUEUE_WRITE) {
+	if (mode == QUEUE_WRITE || mode == QUEUE_DAEMON) {
 		if (lock_queue(q, err) < 0 || open_journal_rw(q, err) < 0)
 			goto fail;
 	} else {
@@ -401,6 +462,8 @@ queue_open(const char *spool_dir, enum queue_mode mode, struct error *err)
 		close(q->jfd);
 		q->jfd = -1;
 	}
+	if (mode == QUEUE_DAEMON)
+		queue_unlock(q);
 	return q;
 fail:
 	queue_close(q);
@@ -427,6 +490,7 @@ queue_close(struct queue *q)
 	qstate_tx_clear(q);
 	free(q->dirty);
 	free(q->names);
+	free(q->notes);
 	for (size_t i = 0; i < CANON_SLOTS; i++) {
 		free(q->canon[i].text);
 		free(q->canon[i].canonical);
@@ -523,4 +587,225 @@ const char *
 queue_history_path(const struct queue *q)
 {
 	return q->history;
+}
+
+/* ------------------------------------------------------------------ */
+/* Long-lived handles                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Replayed tails keep their texts until the next full load; load afresh
+ * once they outgrow the loaded state by this much. */
+#define RELOAD_SLACK ((size_t)16 << 20)
+
+void
+queue_watch(struct queue *q, queue_watch_fn *fn, void *arg)
+{
+	q->watch = fn;
+	q->watch_arg = arg;
+}
+
+/* Forgets the whole state, and every text the replays lent to it. */
+static void
+reset_state(struct queue *q)
+{
+	clear_all(q);
+	for (size_t i = 0; i < q->nlent; i++)
+		free(q->lent[i]);
+	q->nlent = 0;
+	arena_free(&q->arena);
+	q->seq = 0;
+	q->next_cluster = q->disk_next = 1;
+	q->jsize = q->loaded = q->replayed = 0;
+	q->have_file = false;
+	q->compact_next = 0;
+}
+
+/* Loads the state afresh from fd (-1: there is no journal, the queue is
+ * empty), which becomes the handle's journal descriptor. */
+static int
+reload(struct queue *q, int fd, struct error *err)
+{
+	reset_state(q);
+	if (q->jfd >= 0 && q->jfd != fd)
+		close(q->jfd);
+	q->jfd = fd;
+	int rc = fd >= 0 ? load(q, err) : 0;
+	if (rc < 0)
+		reset_state(q);
+	if (q->mode == QUEUE_READ && q->jfd >= 0) {
+		close(q->jfd);
+		q->jfd = -1;
+	}
+	q->nnotes = 0;
+	bool was = q->notify;
+	q->notify = true;
+	note(q, QUEUE_RELOADED, 0, 0, 0);
+	q->notify = was;
+	return rc;
+}
+
+/* The journal as it is named now; -1 with errno ENOENT if there is none
+ * (a locked daemon handle then creates it). */
+static int
+open_current(struct queue *q, struct error *err)
+{
+	if (q->mode == QUEUE_DAEMON && q->locked) {
+		int keep = q->jfd;
+		q->jfd = -1;
+		if (open_journal_rw(q, err) < 0) {
+			q->jfd = keep;
+			return -2;
+		}
+		int fd = q->jfd;
+		q->jfd = keep;
+		return fd;
+	}
+	int flags = q->mode == QUEUE_DAEMON ? O_RDWR | O_APPEND : O_RDONLY;
+	int fd = open(q->journal, flags | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT) {
+		error_errno(err, "open '%s'", q->journal);
+		return -2;
+	}
+	return fd;
+}
+
+/*
+ * Replays what was appended to fd since the handle last read it.  Returns
+ * 1 if the tail cannot follow the state (a complete transaction out of
+ * sequence): the caller loads afresh.
+ */
+static int
+replay_tail(struct queue *q, int fd, struct error *err)
+{
+	char *buf = NULL;
+	size_t len = 0, valid = 0;
+	if (read_fd(fd, q->journal, q->jsize, &buf, &len, err) < 0)
+		return -1;
+	if (len == 0) {
+		free(buf);
+		return 0;
+	}
+	q->notify = true;
+	int rc = replay(q, buf, len, false, &valid, err);
+	q->notify = false;
+	struct jframe f;
+	/* loading afresh helps unless this is where a fresh load stopped */
+	bool stuck = valid < len && journal_frame(buf, len, valid, &f) == 1 &&
+		     !(valid == 0 && q->replayed == 0);
+	free(buf);
+	q->jsize += valid;
+	q->replayed += valid;
+	if (rc < 0)
+		return -1;
+	if (stuck)
+		return 1;
+	/* Locked, nobody is writing: what does not parse is a torn tail. */
+	return cut_tail(q, q->jsize, q->jsize + (len - valid), err);
+}
+
+static int
+refresh(struct queue *q, struct error *err)
+{
+	struct stat st;
+	bool same = false;
+	if (stat(q->journal, &st) == 0)
+		same = q->have_file && st.st_dev == q->dev && st.st_ino == q->ino;
+	else if (errno != ENOENT)
+		return error_errno(err, "stat '%s'", q->journal);
+	else if (!q->have_file && !(q->mode == QUEUE_DAEMON && q->locked))
+		return 0;	/* there was no queue, and there is none */
+	if (same && q->replayed <= q->loaded + RELOAD_SLACK) {
+		int fd = q->jfd;
+		if (fd < 0 && (fd = open_current(q, err)) < -1)
+			return -1;
+		int rc = fd < 0 ? 1 : 0;
+		if (fd >= 0 && fd != q->jfd) {
+			/* renamed over between the stat and the open? */
+			struct stat now;
+			if (fstat(fd, &now) < 0 || now.st_dev != q->dev ||
+			    now.st_ino != q->ino)
+				rc = 1;
+		}
+		if (rc == 0)
+			rc = replay_tail(q, fd, err);
+		if (fd >= 0 && fd != q->jfd)
+			close(fd);
+		if (rc <= 0)
+			return rc;
+	}
+	int fd = open_current(q, err);
+	if (fd < -1)
+		return -1;
+	return reload(q, fd, err);
+}
+
+/* Hands the notes of a refresh to the watcher: a reload alone if there
+ * was one, since it makes every other note moot. */
+static void
+deliver(struct queue *q)
+{
+	size_t n = q->nnotes;
+	q->nnotes = 0;
+	if (q->watch == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (q->notes[i].what == QUEUE_RELOADED) {
+			q->watch(q->watch_arg, QUEUE_RELOADED, 0, 0, 0);
+			return;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		q->watch(q->watch_arg, q->notes[i].what, q->notes[i].cluster,
+			 q->notes[i].lo, q->notes[i].hi);
+}
+
+int
+queue_refresh(struct queue *q, struct error *err)
+{
+	if (q->mode == QUEUE_WRITE)
+		return 0;
+	if (q->broken)
+		return error_set(err, "'%s': an earlier commit failed; reopen the queue",
+				 q->journal);
+	if (q->tx)
+		return error_set(err, "'%s': cannot refresh with uncommitted changes",
+				 q->journal);
+	q->nnotes = 0;
+	if (refresh(q, err) < 0) {
+		q->nnotes = 0;
+		return -1;
+	}
+	deliver(q);
+	return 0;
+}
+
+int
+queue_lock(struct queue *q, struct error *err)
+{
+	if (q->mode != QUEUE_DAEMON)
+		return error_set(err, "'%s': queue_lock needs a daemon handle",
+				 q->journal);
+	if (q->locked)
+		return error_set(err, "'%s': already locked", q->journal);
+	if (q->broken)
+		return error_set(err, "'%s': an earlier commit failed; reopen the queue",
+				 q->journal);
+	if (take_lock(q, err) < 0)
+		return -1;
+	if (queue_refresh(q, err) < 0) {
+		queue_unlock(q);
+		return -1;
+	}
+	return 0;
+}
+
+void
+queue_unlock(struct queue *q)
+{
+	if (q == NULL || q->mode != QUEUE_DAEMON || !q->locked)
+		return;
+	if (q->tx)
+		q->broken = true;
+	flock(q->lockfd, LOCK_UN);
+	q->locked = false;
 }

@@ -40,6 +40,7 @@ struct queue;
 enum queue_mode {
 	QUEUE_READ,	/* a consistent read-only view, no lock */
 	QUEUE_WRITE,	/* exclusive; allows one transaction at a time */
+	QUEUE_DAEMON,	/* long-lived: no lock while idle; queue_lock to write */
 };
 
 /*
@@ -106,6 +107,57 @@ int queue_commit(struct queue *q, struct error *err);
  * automatically by queue_commit once the journal has grown well past the
  * live state).  Requires QUEUE_WRITE. */
 int queue_compact(struct queue *q, struct error *err);
+
+/* ---- long-lived handles (the daemon) ---- */
+
+/*
+ * A long-lived handle keeps its state current by replaying only what other
+ * processes committed since it last looked: queue_refresh reads the journal
+ * from the offset it had reached.  When the journal file was replaced (a
+ * compaction by another process: its device/inode changed) or the replayed
+ * tail has grown large compared with the state, it loads afresh instead,
+ * which also returns the memory the replayed texts held.
+ *
+ * A QUEUE_DAEMON handle holds no lock while idle.  queue_lock takes the
+ * queue lock and refreshes; until queue_unlock the handle writes exactly as
+ * a QUEUE_WRITE one does (queue_set_attr ... queue_commit).  The lock must
+ * never be held while waiting for anything else.
+ */
+
+/* What a refresh replayed, as queue_watch reports it. */
+enum queue_change {
+	QUEUE_CHANGED,		/* procs were added or had attributes changed */
+	QUEUE_REMOVED,		/* procs left the queue (to the history) */
+	QUEUE_RELOADED,		/* everything: the state was loaded afresh */
+};
+
+/*
+ * Called by queue_refresh for what it replays: procs lo..hi of cluster
+ * (hi may be INT_MAX for "every proc") changed or were removed.  After
+ * QUEUE_RELOADED (cluster, lo and hi are then 0) every borrowed pointer is
+ * invalid and anything derived from the queue must be rebuilt.  Called
+ * after the replay, never in the middle of a transaction; the handle's own
+ * changes are never reported.
+ */
+typedef void queue_watch_fn(void *arg, enum queue_change what, int cluster,
+			    int lo, int hi);
+void queue_watch(struct queue *q, queue_watch_fn *fn, void *arg);
+
+/*
+ * Brings a QUEUE_READ or QUEUE_DAEMON handle up to date with the journal
+ * (a QUEUE_WRITE handle is always current: it returns 0).  A transaction
+ * still being written by another process is left for the next call.
+ * Borrowed ads of jobs that changed may be invalid afterwards.  -1 with err
+ * set if the journal cannot be read; the state is then unchanged, or empty
+ * after a failed reload.  Refused while the handle has uncommitted changes.
+ */
+int queue_refresh(struct queue *q, struct error *err);
+/* QUEUE_DAEMON only: takes the queue lock (waiting for other writers) and
+ * refreshes.  -1 with err set, and no lock held, on failure. */
+int queue_lock(struct queue *q, struct error *err);
+/* Releases the lock.  Changes not committed by then cannot be undone in
+ * memory: the handle is then refused everything but queue_close. */
+void queue_unlock(struct queue *q);
 
 /* Paths, for tools and tests: borrowed, valid while q is open. */
 const char *queue_journal_path(const struct queue *q);

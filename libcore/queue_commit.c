@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +52,7 @@
 static int
 check_writable(const struct queue *q, struct error *err)
 {
-	if (q->mode != QUEUE_WRITE)
+	if (!qstate_writer(q))
 		return error_set(err, "'%s' is open read-only", q->journal);
 	if (q->broken)
 		return error_set(err, "'%s': an earlier commit failed; reopen the queue",
@@ -553,13 +554,20 @@ snapshot_estimate(const struct queue *q)
 	return n;
 }
 
+/*
+ * The estimate walks every ad, so a long-lived writer with a large queue
+ * (the daemon commits many times a second) looks again only after the
+ * journal has grown by an eighth since a look that found nothing to do.
+ */
 static void
 maybe_compact(struct queue *q)
 {
-	if (q->jsize <= COMPACT_MIN)
+	if (q->jsize <= COMPACT_MIN || q->jsize < q->compact_next)
 		return;
-	if (q->jsize / COMPACT_RATIO <= snapshot_estimate(q))
+	if (q->jsize / COMPACT_RATIO <= snapshot_estimate(q)) {
+		q->compact_next = q->jsize + q->jsize / 8;
 		return;
+	}
 	/* the commit is durable already; a failed compaction leaves the
 	 * journal as it was, and the next commit tries again */
 	queue_compact(q, NULL);
@@ -616,6 +624,19 @@ queue_compact(struct queue *q, struct error *err)
 	q->jsize = doc.len;
 	q->seq++;
 	q->disk_next = q->next_cluster;
+	q->compact_next = 0;
+	if (nfd >= 0) {
+		/* the journal is a new file now: remember it, so a refresh
+		 * of this handle does not take its own compaction for a
+		 * stranger's and load afresh */
+		struct stat st;
+		if (fstat(nfd, &st) == 0) {
+			q->dev = st.st_dev;
+			q->ino = st.st_ino;
+		} else {
+			q->have_file = false;
+		}
+	}
 out:
 	if (fd >= 0)
 		close(fd);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "arena.h"
 #include "queue.h"
@@ -78,7 +79,28 @@ struct queue {
 	size_t nlent, alent;
 	/* The names and texts of every ad replayed from the journal. */
 	struct arena arena;
+	/* A long-lived handle (queue_refresh, QUEUE_DAEMON): which file the
+	 * state was loaded from, so a journal replaced by another process's
+	 * compaction is noticed and loaded afresh. */
+	dev_t dev;
+	ino_t ino;
+	bool have_file;		/* dev/ino are known */
+	bool locked;		/* QUEUE_DAEMON between queue_lock and queue_unlock */
+	size_t loaded;		/* bytes replayed by the last full load */
+	size_t replayed;	/* bytes replayed since, by queue_refresh */
+	queue_watch_fn *watch;	/* told about what queue_refresh replays */
+	void *watch_arg;
+	bool notify;		/* replaying a tail: note what changes */
+	struct qnote {
+		enum queue_change what;
+		int cluster, lo, hi;
+	} *notes;		/* for watch, delivered after the replay */
+	size_t nnotes, anotes;
+	size_t compact_next;	/* journal size at which to look again */
 };
+
+/* true if q may write: QUEUE_WRITE, or QUEUE_DAEMON while locked. */
+bool qstate_writer(const struct queue *q);
 
 /* The cluster with this id (tombstoned or not), or NULL; *pos (if not
  * NULL) gets its index, or where it would be inserted. */

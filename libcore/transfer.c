@@ -70,6 +70,8 @@ static const char *const private_names[] = {
 	".update.ad.tmp", ".chirp.config", ".docker_sock", ".docker_stdout",
 	".docker_stderror", ".condor_container_launched",
 	"_condor_stdout", "_condor_stderr",
+	/* the starter's own files (starter.h) */
+	".starter.pid", ".starter.result", ".starter.result.tmp",
 };
 
 int

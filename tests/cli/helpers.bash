@@ -77,3 +77,75 @@ log        = job.log
 queue $n
 SUB
 }
+
+# ---- the daemon (tests/cli/1xx) --------------------------------------------
+#
+# wait_for SECONDS cmd args...  polls cmd (every 50 ms) until it succeeds;
+#                               fails, saying what it waited for, if it never
+#                               does within SECONDS
+# start_master [args...]        starts condor_master (daemonized) for this
+#                               test's LOCAL_DIR; $MASTER_PID is its pid
+# master_pid                    prints the pid in LOCK/condor_master.lock
+# stop_master [SIGNAL]          sends SIGNAL (default TERM) to $MASTER_PID
+#                               and waits until that process is gone
+# cleanup_master                for teardown: stops a daemon a failed test
+#                               left running (fast), and its jobs with it
+
+wait_for() {
+	local secs=$1
+	shift
+	local tries=$((secs * 20))
+	while [ "$tries" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	echo "# gave up after ${secs}s waiting for: $*" >&2
+	return 1
+}
+
+master_pid() {
+	cat "${_CONDOR_LOCAL_DIR}/log/condor_master.lock" 2>/dev/null
+}
+
+# true while process $1 exists and is not a zombie.
+alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in Z*) return 1 ;; esac
+	return 0
+}
+
+start_master() {
+	# fd 3 is bats's own: a daemon holding it would hang the suite
+	run_cmd 0 condor_master "$@" 3>&-
+	MASTER_PID=$(master_pid)
+	[ -n "$MASTER_PID" ] && alive "$MASTER_PID"
+}
+
+stop_master() {
+	local sig=${1:-TERM}
+	[ -n "${MASTER_PID:-}" ] || return 0
+	kill -s "$sig" "$MASTER_PID" 2>/dev/null || true
+	wait_for 60 eval '! alive "$MASTER_PID"'
+	MASTER_PID=
+}
+
+cleanup_master() {
+	local pid
+	pid=${MASTER_PID:-$(master_pid)}
+	if [ -n "$pid" ] && alive "$pid"; then
+		kill -QUIT "$pid" 2>/dev/null || true
+		wait_for 30 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null || true
+	fi
+	MASTER_PID=
+	# starters a failed test left behind (each leads its own session)
+	local f spid
+	for f in "${_CONDOR_LOCAL_DIR}"/execute/dir_*/.starter.pid; do
+		[ -f "$f" ] || continue
+		spid=$(cut -d' ' -f1 "$f")
+		[ -n "$spid" ] && pkill -KILL -s "$spid" 2>/dev/null || true
+	done
+}
