@@ -177,10 +177,14 @@ read_config(struct schedd *s, struct error *err)
 		return -1;
 	s->host = host_name(s->k);
 	read_tunables(s, s->k);
-	s->starter = control_find_program(s->k, "STARTER", "condor_starter");
-	if (s->starter == NULL)
-		return error_set(err, "cannot find condor_starter (set STARTER)");
-	if (access(s->starter, X_OK) < 0)
+	/* Without STARTER the starter runs in a fork of this daemon (see
+	 * schedd_start.c); with it, that program is exec'd. */
+	s->starter = knob_get(s->k, "STARTER");
+	if (s->starter != NULL && s->starter[0] == '\0') {
+		free(s->starter);
+		s->starter = NULL;
+	}
+	if (s->starter != NULL && access(s->starter, X_OK) < 0)
 		return error_errno(err, "starter '%s'", s->starter);
 	if (fileio_mkdirs(s->spool, 0700, err) < 0 ||
 	    fileio_mkdirs(s->execute, 0700, err) < 0 ||
@@ -347,6 +351,7 @@ struct schedd *
 schedd_new(struct knobs *k, const struct schedd_options *o, struct error *err)
 {
 	struct schedd *s = xcalloc(1, sizeof(*s));
+	s->ulog_pending = ulog_pending_new();
 	strbuf_init(&s->log);
 	s->k = k;
 	s->logfn = o ? o->log : NULL;
@@ -389,6 +394,10 @@ schedd_free(struct schedd *s)
 	for (size_t i = 0; i < s->nfinished; i++)
 		schedd_slot_clear(s, &s->finished[i]);
 	free(s->finished);
+	/* whatever the loop left unsynced (an error exit) */
+	if (ulog_pending_any(s->ulog_pending))
+		ulog_pending_sync(s->ulog_pending, NULL);
+	ulog_pending_free(s->ulog_pending);
 	int fds[] = { s->epfd, s->sigfd, s->ctlfd, s->timerfd, s->devnull,
 		      s->starter_log };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)

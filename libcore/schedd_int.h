@@ -116,6 +116,10 @@ struct schedd {
 	/* the iteration under way */
 	time_t now;
 	struct ulog_batch *ulog;
+	/* Event logs written but not yet fsync'ed (ulog.h, group fsync), and
+	 * when they must be: CLOCK_MONOTONIC milliseconds, 0 = nothing due. */
+	struct ulog_pending *ulog_pending;
+	long long ulog_sync_at;
 	struct job_id *gone;		/* left the queue: remove their spool */
 	size_t ngone, agone;
 	/* runs applied in this transaction; their slots are free for new

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -376,7 +377,7 @@ schedd_start_jobs(struct schedd *s, struct error *err)
 /* ------------------------------------------------------------------ */
 
 static pid_t
-spawn_starter(struct schedd *s, const char *sandbox, struct error *err)
+exec_starter(struct schedd *s, const char *sandbox, struct error *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -409,6 +410,49 @@ spawn_starter(struct schedd *s, const char *sandbox, struct error *err)
 		return -1;
 	}
 	return pid;
+}
+
+/*
+ * The starter normally runs in a fork of this daemon, not an exec of
+ * condor_starter: the fork already has every library mapped and linked,
+ * while an exec pays for loading libarchive and the dozen libraries it
+ * pulls in - most of the cost of a trivial job.  The child drops every
+ * descriptor of the daemon at once (above all the instance lock, which a
+ * starter outliving the daemon must not keep), leaves the daemon's
+ * session, and becomes the starter.
+ */
+static pid_t
+fork_starter(struct schedd *s, const char *sandbox, struct error *err)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return error_errno(err, "fork"), -1;
+	if (pid > 0)
+		return pid;
+	if (dup2(s->devnull, STDIN_FILENO) < 0 || dup2(s->devnull, STDOUT_FILENO) < 0 ||
+	    dup2(s->starter_log, STDERR_FILENO) < 0)
+		_exit(1);
+	close_range(3, ~0U, 0);
+	setsid();
+	sigset_t all;
+	sigfillset(&all);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	prctl(PR_SET_NAME, "condor_starter");
+	struct error e = { "" };
+	int status = starter_run(sandbox, &e);
+	if (status != 0)
+		fprintf(stderr, "condor_starter: %s\n", e.msg[0] ? e.msg : "failed");
+	fflush(stderr);
+	/* _exit: the daemon's heap and atexit state are not the starter's */
+	_exit(status != 0);
+}
+
+static pid_t
+spawn_starter(struct schedd *s, const char *sandbox, struct error *err)
+{
+	return s->starter ? exec_starter(s, sandbox, err) : fork_starter(s, sandbox, err);
 }
 
 void

@@ -50,7 +50,15 @@ starter_outcome_name(enum starter_outcome o)
 	return (size_t)o < N_OUTCOMES && outcome_names[o] ? outcome_names[o] : "?";
 }
 
-/* ---- writing a small file the job cannot redirect ---- */
+/* ---- writing a small file the job cannot redirect ----
+ *
+ * Atomic (write, rename) but deliberately not fsync'ed: these files only
+ * matter while the machine stays up.  After a power loss every run is
+ * over anyway, and a sandbox whose files did not reach the disk is a run
+ * the daemon counts as lost: the job goes back to Idle and restarts from
+ * its last checkpoint, which spool_commit did make durable.  Skipping the
+ * six fsyncs per run is most of what a trivial job costs.
+ */
 
 static int
 write_private(const char *dir, const char *name, const char *data,
@@ -67,8 +75,6 @@ write_private(const char *dir, const char *name, const char *data,
 		goto out;
 	}
 	int wrc = fileio_write_all(fd, data, strlen(data), tmp, err);
-	if (wrc == 0 && fsync(fd) < 0)
-		wrc = error_errno(err, "fsync '%s'", tmp);
 	close(fd);
 	if (wrc < 0) {
 		unlink(tmp);
@@ -86,7 +92,7 @@ write_private(const char *dir, const char *name, const char *data,
 		unlink(tmp);
 		goto out;
 	}
-	rc = fileio_fsync_dir(dir, err);
+	rc = 0;
 out:
 	free(tmp);
 	free(path);
@@ -298,9 +304,7 @@ starter_job_ad_write(const char *sandbox, const struct classad *job,
 	for (size_t i = 0; i < classad_size(flat); i++)
 		strbuf_addf(&sb, "%s = %s\n", classad_name_at(flat, i),
 			    classad_text_at(flat, i));
-	char *path = fileio_join(sandbox, STARTER_JOB_AD);
-	int rc = fileio_replace(path, sb.buf, sb.len, 0644, err);
-	free(path);
+	int rc = write_private(sandbox, STARTER_JOB_AD, sb.buf, 0644, err);
 	strbuf_release(&sb);
 	classad_free(flat);
 	return rc;

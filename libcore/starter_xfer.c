@@ -442,7 +442,9 @@ starter_output_final(struct starter *st, int status, struct error *err)
 	if (rc == 0)
 		rc = send_to_iwd(st, &l, err);
 	log_transfer(st, b, ULOG_XFER_OUT_FINISHED, time(NULL));
-	ulog_flush(b, NULL);
+	/* not fsync'ed here: the daemon logs 005 (or 004) in the same file
+	 * next and syncs it then (ulog.h, group fsync) */
+	ulog_flush_deferred(b, NULL, NULL);
 	ulog_batch_free(b);
 	names_release(&l);
 	return rc;
@@ -473,7 +475,7 @@ starter_output_evict(struct starter *st, struct error *err)
 		rc = send_to_iwd(st, &l, err);
 	}
 	log_transfer(st, b, ULOG_XFER_OUT_FINISHED, time(NULL));
-	ulog_flush(b, NULL);
+	ulog_flush_deferred(b, NULL, NULL);	/* as above: the daemon syncs */
 	ulog_batch_free(b);
 	names_release(&l);
 	if (rc == 0)

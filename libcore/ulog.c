@@ -299,7 +299,7 @@ open_log(const struct ulog_file *f, bool *created, struct error *err)
 }
 
 static int
-write_file(const struct ulog_file *f, struct error *err)
+write_file(const struct ulog_file *f, bool sync, struct error *err)
 {
 	bool created;
 	int fd = open_log(f, &created, err);
@@ -318,14 +318,14 @@ write_file(const struct ulog_file *f, struct error *err)
 		close(fd);
 		return -1;
 	}
-	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
+	if (sync && fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
 		error_errno(err, "fsync '%s'", f->path);
 		close(fd);
 		return -1;
 	}
 	if (close(fd) < 0)
 		return error_errno(err, "close '%s'", f->path);
-	if (created) {
+	if (sync && created) {
 		char *dir = fileio_dirname(f->path);
 		int rc = fileio_fsync_dir(dir, err);
 		free(dir);
@@ -334,8 +334,91 @@ write_file(const struct ulog_file *f, struct error *err)
 	return 0;
 }
 
+struct ulog_pending {
+	char **paths;		/* distinct; few at a time (one delay's worth) */
+	size_t n, alloc;
+};
+
+struct ulog_pending *
+ulog_pending_new(void)
+{
+	return xcalloc(1, sizeof(struct ulog_pending));
+}
+
+static void
+pending_add(struct ulog_pending *p, const char *path)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->paths[i], path) == 0)
+			return;
+	XGROW(p->paths, p->n + 1, p->alloc);
+	p->paths[p->n++] = xstrdup(path);
+}
+
+static void
+pending_clear(struct ulog_pending *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->paths[i]);
+	p->n = 0;
+}
+
+void
+ulog_pending_free(struct ulog_pending *p)
+{
+	if (p == NULL)
+		return;
+	pending_clear(p);
+	free(p->paths);
+	free(p);
+}
+
+bool
+ulog_pending_any(const struct ulog_pending *p)
+{
+	return p != NULL && p->n > 0;
+}
+
+/* fsyncs path and its directory (a log created since the last sync needs
+ * its name made durable too; syncing the directory is cheap otherwise). */
+static int
+sync_path(const char *path, struct error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : error_errno(err, "open '%s'", path);
+	int rc = 0;
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+		rc = error_errno(err, "fsync '%s'", path);
+	close(fd);
+	if (rc == 0) {
+		char *dir = fileio_dirname(path);
+		rc = fileio_fsync_dir(dir, err);
+		free(dir);
+	}
+	return rc;
+}
+
 int
-ulog_flush(struct ulog_batch *b, struct error *err)
+ulog_pending_sync(struct ulog_pending *p, struct error *err)
+{
+	if (p == NULL)
+		return 0;
+	size_t failed = 0;
+	struct error first, tmp;
+	error_clear(&first);
+	for (size_t i = 0; i < p->n; i++)
+		if (sync_path(p->paths[i], &tmp) < 0 && failed++ == 0)
+			first = tmp;
+	pending_clear(p);
+	if (failed == 0)
+		return 0;
+	return error_set(err, "%s", first.msg);
+}
+
+static int
+flush(struct ulog_batch *b, bool sync, struct ulog_pending *pending,
+      struct error *err)
 {
 	size_t failed = 0;
 	struct error first, tmp;
@@ -345,9 +428,11 @@ ulog_flush(struct ulog_batch *b, struct error *err)
 		if (f->text.len == 0)
 			continue;
 		error_clear(&tmp);
-		if (write_file(f, &tmp) < 0) {
+		if (write_file(f, sync, &tmp) < 0) {
 			if (failed++ == 0)
 				first = tmp;
+		} else if (!sync && pending != NULL) {
+			pending_add(pending, f->path);
 		}
 		strbuf_release(&f->text);
 	}
@@ -357,6 +442,19 @@ ulog_flush(struct ulog_batch *b, struct error *err)
 		return error_set(err, "%s (and %zu more event logs)", first.msg,
 				 failed - 1);
 	return error_set(err, "%s", first.msg);
+}
+
+int
+ulog_flush(struct ulog_batch *b, struct error *err)
+{
+	return flush(b, true, NULL, err);
+}
+
+int
+ulog_flush_deferred(struct ulog_batch *b, struct ulog_pending *pending,
+		    struct error *err)
+{
+	return flush(b, false, pending, err);
 }
 
 /* ---- bodies ---- */

@@ -54,6 +54,27 @@ void ulog_add_job(struct ulog_batch *b, const struct classad *job,
  * the first failure in err. */
 int ulog_flush(struct ulog_batch *b, struct error *err);
 
+/*
+ * Group fsync for the daemon, which writes events for many jobs many times
+ * a second.  ulog_flush_deferred writes exactly like ulog_flush (readers
+ * such as condor_wait see the events at once) but leaves the fsync for
+ * later, remembering each path written in pending; ulog_pending_sync then
+ * fsyncs them all, once each, and empties the set.  The daemon syncs within
+ * a bounded delay, so what a power cut can lose is the last instants of
+ * events, never a job's state (the queue journal is made durable first).
+ * pending may be NULL when another writer will sync the same file soon
+ * (the starter's last events precede the daemon's 005 in the same log).
+ */
+struct ulog_pending;
+struct ulog_pending *ulog_pending_new(void);
+void ulog_pending_free(struct ulog_pending *p);
+int ulog_flush_deferred(struct ulog_batch *b, struct ulog_pending *pending,
+			struct error *err);
+/* true while some written path has not been fsync'ed */
+bool ulog_pending_any(const struct ulog_pending *p);
+/* fsyncs every pending path (keeps going past failures, reports the first) */
+int ulog_pending_sync(struct ulog_pending *p, struct error *err);
+
 /* Event bodies (caller frees), exactly as HTCondor words them. */
 char *ulog_body_submit(void);			/* "Job submitted from host: <...>" */
 char *ulog_body_held(const char *reason, int code, int subcode);
