@@ -33,6 +33,7 @@ struct parsed {
 	bool all;
 	const char *reason;
 	int subcode;
+	bool fast;
 	bool bad;
 };
 
@@ -100,6 +101,13 @@ parse(struct parsed *p, int argc, char **argv, const struct jobaction_tool *t)
 			}
 		} else if (cmd_opt(arg, "reason", 1, NULL)) {
 			p->reason = option_value(argc, argv, &i, "reason", false);
+		} else if (cmd_opt(arg, "fast", t->fast_action ? 1 : 2, NULL)) {
+			if (t->fast_action == NULL) {
+				fprintf(stderr, "-fast is only valid with "
+					"condor_vacate_job\n");
+				cmd_usage(t->synopsis, NULL, stderr, 1);
+			}
+			p->fast = true;
 		} else if (t->subcode && cmd_opt(arg, "subcode", 1, NULL)) {
 			const char *v = option_value(argc, argv, &i, "subcode", false);
 			if (num_parse_int(v, INT_MIN, INT_MAX, &p->subcode) < 0) {
@@ -160,7 +168,7 @@ run(struct parsed *p, const struct jobaction_tool *t)
 	char *supers = knob_get(k, "QUEUE_SUPER_USERS");
 	char *user = cmd_username();
 	struct action_request req = {
-		.action = t->action,
+		.action = p->fast ? t->fast_action : t->action,
 		.spool = spool,
 		.user = user,
 		.super_users = supers,

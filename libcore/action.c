@@ -291,6 +291,63 @@ const struct action action_remove = {
 };
 
 /* ------------------------------------------------------------------ */
+/* vacate                                                              */
+/* ------------------------------------------------------------------ */
+
+static enum action_result
+check_vacate(const struct classad *job, int status)
+{
+	(void)job;
+	return status == ST_RUNNING || status == ST_TRANSFERRING_OUTPUT
+		       ? ACTION_OK
+		       : ACTION_BAD_STATUS;
+}
+
+/* Records the request; a stronger one already recorded stays. */
+static int
+request_vacate(struct action_ctx *c, int cl, int pr, const struct classad *job,
+	       long long how, struct error *err)
+{
+	long long now = get_int(job, ACTION_VACATE_ATTR, 0);
+	if (now == ACTION_VACATE_FAST)
+		return 0;
+	char text[24];
+	snprintf(text, sizeof(text), "%lld", how);
+	return set_attr(c, cl, pr, ACTION_VACATE_ATTR, text, err);
+}
+
+static int
+apply_vacate(struct action_ctx *c, int cl, int pr, const struct classad *job,
+	     struct error *err)
+{
+	return request_vacate(c, cl, pr, job, ACTION_VACATE_GRACEFUL, err);
+}
+
+static int
+apply_vacate_fast(struct action_ctx *c, int cl, int pr, const struct classad *job,
+		  struct error *err)
+{
+	return request_vacate(c, cl, pr, job, ACTION_VACATE_FAST, err);
+}
+
+/* No event: the daemon logs 004 once the job has left its slot. */
+const struct action action_vacate = {
+	.verb = "vacate",
+	.past = "vacated",
+	.bad_status = "not running to be vacated",
+	.check = check_vacate,
+	.apply = apply_vacate,
+};
+
+const struct action action_vacate_fast = {
+	.verb = "fast-vacate",
+	.past = "fast-vacated",
+	.bad_status = "not running to be fast-vacated",
+	.check = check_vacate,
+	.apply = apply_vacate_fast,
+};
+
+/* ------------------------------------------------------------------ */
 /* The engine                                                          */
 /* ------------------------------------------------------------------ */
 

@@ -1,6 +1,6 @@
 /*
- * action.h - acting on queued jobs: hold, release, remove (and, once the
- * daemon exists, vacate), through one engine and one descriptor per action.
+ * action.h - acting on queued jobs: hold, release, remove and vacate,
+ * through one engine and one descriptor per action.
  *
  * Owns the rules HTCondor's schedd applies in actOnJobs: which job states
  * each action may leave (see reference/htcondor-cli.md 6.4), who may act
@@ -29,10 +29,10 @@
  *
  * Running jobs: the engine changes the queue only; stopping a running
  * process (and its 004 event) is the daemon's part, which reacts to the
- * new JobStatus.  condor_vacate_job will be one more descriptor: a check
- * that accepts only Running jobs, no apply, no event (the daemon logs 004
- * when the job has left), its verb and past tense; waking the daemon
- * after the commit is then the tool's next step.
+ * new JobStatus.  Vacate changes no JobStatus (HTCondor's does not
+ * either): it records the request in the private attribute
+ * ACTION_VACATE_ATTR, which the daemon acts on and clears when the run
+ * is over; waking the daemon after the commit is the tool's next step.
  */
 #ifndef CONDORLET_ACTION_H
 #define CONDORLET_ACTION_H
@@ -90,6 +90,24 @@ struct action {
 extern const struct action action_hold;
 extern const struct action action_release;
 extern const struct action action_remove;
+/* condor_vacate_job, and condor_vacate_job -fast. */
+extern const struct action action_vacate;
+extern const struct action action_vacate_fast;
+
+/*
+ * The vacate request, as the queue records it: a private attribute of the
+ * running job whose value is ACTION_VACATE_GRACEFUL (the job gets its
+ * KillSig and its vacate time) or ACTION_VACATE_FAST (killed at once, no
+ * transfer).  A request is never weakened: a graceful vacate of a job
+ * already being fast-vacated leaves it fast.  Being in the queue, the
+ * request outlives a restart of the daemon, which honours it for a run it
+ * adopts and forgets it once the run is over (schedd.h).
+ */
+#define ACTION_VACATE_ATTR "CondorletVacate"
+enum {
+	ACTION_VACATE_GRACEFUL = 1,
+	ACTION_VACATE_FAST = 2,
+};
 
 struct action_id {
 	int cluster, proc;

@@ -134,6 +134,7 @@ read_tunables(struct schedd *s, const struct knobs *k)
 	s->interval = knob_range(k, "PERIODIC_EXPR_INTERVAL", 60, 1, 86400);
 	s->max_vacate = knob_range(k, "MachineMaxVacateTime", 600, 0, 86400);
 	s->killing_timeout = knob_range(k, "KILLING_TIMEOUT", 30, 1, 86400);
+	schedd_checkpoint_configure(s, k);
 }
 
 static char *
@@ -200,7 +201,8 @@ read_config(struct schedd *s, struct error *err)
 	return 0;
 }
 
-/* SIGHUP: the slot count and the periodic interval may change. */
+/* SIGHUP: the slot count, the periodic interval and PERIODIC_CHECKPOINT
+ * may change. */
 void
 schedd_reconfigure(struct schedd *s)
 {
@@ -218,8 +220,9 @@ schedd_reconfigure(struct schedd *s)
 		struct itimerspec it = { { s->interval, 0 }, { s->interval, 0 } };
 		timerfd_settime(s->timerfd, 0, &it, NULL);
 	}
-	schedd_log(s, "SIGHUP: reconfigured: NUM_CPUS = %d, PERIODIC_EXPR_INTERVAL = %lld",
-		   s->num_cpus, s->interval);
+	schedd_log(s, "SIGHUP: reconfigured: NUM_CPUS = %d, PERIODIC_EXPR_INTERVAL = %lld%s",
+		   s->num_cpus, s->interval,
+		   s->pckpt_expr ? ", PERIODIC_CHECKPOINT set" : "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -394,6 +397,7 @@ schedd_free(struct schedd *s)
 	for (size_t i = 0; i < s->nfinished; i++)
 		schedd_slot_clear(s, &s->finished[i]);
 	free(s->finished);
+	schedd_checkpoint_free(s);
 	/* whatever the loop left unsynced (an error exit) */
 	if (ulog_pending_any(s->ulog_pending))
 		ulog_pending_sync(s->ulog_pending, NULL);

@@ -7,8 +7,8 @@
  * One event loop (epoll) over a signalfd (SIGCHLD, SIGTERM, SIGQUIT,
  * SIGHUP, SIGINT), the control socket (control.h), a timerfd for the
  * periodic expressions and the pidfds of starters adopted after a restart.
- * Nothing polls: a wake-up, a starter's exit or the timer runs one
- * iteration, and an iteration commits all its queue changes in one
+ * Nothing polls: a wake-up, a starter's exit, the timer or a deadline (a
+ * stop to escalate, a checkpoint signal due) runs one iteration, and an iteration commits all its queue changes in one
  * transaction (one fdatasync), then writes its job events in one ulog
  * batch.  The queue lock is held only for that commit, never while
  * waiting.
@@ -27,12 +27,20 @@
  *     committed checkpoint.  So no job is lost and none runs twice.
  *   - One daemon per LOCAL_DIR (control_lock_master, taken by the caller
  *     before schedd_new).
+ *   - A vacate request (action.h, ACTION_VACATE_ATTR, written by
+ *     condor_vacate_job on a Running job) is carried out for the job's
+ *     current run, also by a daemon that adopts the run after a restart,
+ *     and is deleted by the commit that applies the run's result, whatever
+ *     it was; a run that starts drops a stale one.  Its eviction is logged
+ *     as 004 with code 1022, "Job vacated by schedd".
  *
  * Configuration (knobs): SPOOL, EXECUTE, LOG, LOCK, NUM_CPUS (slots),
  * PERIODIC_EXPR_INTERVAL (seconds), MachineMaxVacateTime, KILLING_TIMEOUT,
- * STARTER (the condor_starter to run; see control_find_program),
- * FULL_HOSTNAME (slot names "slot<N>@<host>").  SIGHUP re-reads NUM_CPUS
- * and PERIODIC_EXPR_INTERVAL.
+ * PERIODIC_CHECKPOINT (when a job with WantCheckpointSignal is sent its
+ * CheckpointSig; evaluated once a second while such a job runs), STARTER
+ * (the condor_starter to run; see control_find_program), FULL_HOSTNAME
+ * (slot names "slot<N>@<host>").  SIGHUP re-reads NUM_CPUS,
+ * PERIODIC_EXPR_INTERVAL and PERIODIC_CHECKPOINT.
  */
 #ifndef CONDORLET_SCHEDD_H
 #define CONDORLET_SCHEDD_H

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "classad.h"
 #include "error.h"
 #include "policy.h"
@@ -34,6 +35,7 @@
 /* HTCondor's vacate reason codes (>= 1000) for 004. */
 enum {
 	VACATE_STARTD_SHUTDOWN = 1013,
+	VACATE_SCHEDD_VACATE = 1022,
 	VACATE_JOB_REMOVED = 1023,
 };
 
@@ -278,7 +280,10 @@ end_of_run(struct schedd *s, const struct slot *sl, const struct classad *job,
 	    set_real(s, c, p, "BytesRecvd", (double)recvd, err) < 0 ||
 	    (host && schedd_set_str(s, c, p, "LastRemoteHost", host, err) < 0) ||
 	    schedd_unset(s, c, p, job, "RemoteHost", err) < 0 ||
-	    schedd_unset(s, c, p, job, SCHEDD_SANDBOX_ATTR, err) < 0)
+	    schedd_unset(s, c, p, job, SCHEDD_SANDBOX_ATTR, err) < 0 ||
+	    /* a vacate request is for this run only, honoured or not */
+	    (classad_has(job, ACTION_VACATE_ATTR) &&
+	     schedd_unset(s, c, p, job, ACTION_VACATE_ATTR, err) < 0))
 		goto out;
 	*run = (struct ulog_run){
 		.run = { r->usr_sec, r->sys_sec },
@@ -315,20 +320,28 @@ evicted(struct schedd *s, const struct slot *sl, const struct classad *job,
 	return 0;
 }
 
-/* Why a run the daemon did not ask to stop (or asked for a shutdown or a
- * periodic vacate) ended as an eviction. */
+/* Why a run the daemon did not ask to stop (or asked for a shutdown, a
+ * periodic vacate or a condor_vacate_job) ended as an eviction.  A vacate
+ * request the job's ad still holds counts even when this daemon did not
+ * send it: its predecessor did, and died before the run was over. */
 static const char *
-evict_reason(const struct slot *sl, bool lost, int *code)
+evict_reason(const struct slot *sl, bool vacate_requested, bool lost, int *code)
 {
 	*code = 0;
 	if (lost)
 		return "The job's starter exited without reporting how the job ended";
-	switch (sl->why) {
+	enum stop_why why = sl->why;
+	if (why == STOP_NONE && vacate_requested)
+		why = STOP_USER_VACATE;
+	switch (why) {
 	case STOP_SHUTDOWN:
 		*code = VACATE_STARTD_SHUTDOWN;
 		return "Startd was shutdown";
 	case STOP_VACATE:
 		return sl->stop_reason ? sl->stop_reason : "Job vacated by schedd";
+	case STOP_USER_VACATE:
+		*code = VACATE_SCHEDD_VACATE;
+		return "Job vacated by schedd";
 	default:
 		return "The job's starter was stopped by a signal";
 	}
@@ -469,6 +482,8 @@ schedd_apply_run(struct schedd *s, struct slot *sl, struct error *err)
 		return 0;
 	}
 	long long status = schedd_job_int(job, "JobStatus", 0);
+	/* read before end_of_run drops it */
+	bool vacate_req = schedd_job_int(job, ACTION_VACATE_ATTR, 0) != 0;
 	struct ulog_run run;
 	if (end_of_run(s, sl, job, &r, &run, err) < 0)
 		return -1;
@@ -476,12 +491,14 @@ schedd_apply_run(struct schedd *s, struct slot *sl, struct error *err)
 	const char *why;
 	switch (status) {
 	case 2:
-		if (r.outcome == STARTER_EXITED)
-			return exited(s, sl, job, &r, &run, err);
-		if (r.outcome == STARTER_CHECKPOINT_FAILED ||
+		/* a hold the starter asks for (an output transfer that failed
+		 * at exit or at eviction, too) comes before the exit policy */
+		if (r.hold_code != 0 || r.outcome == STARTER_CHECKPOINT_FAILED ||
 		    r.outcome == STARTER_START_FAILED)
 			return starter_hold(s, sl, job, &r, &run, err);
-		why = evict_reason(sl, lost, &code);
+		if (r.outcome == STARTER_EXITED)
+			return exited(s, sl, job, &r, &run, err);
+		why = evict_reason(sl, vacate_req, lost, &code);
 		return evicted(s, sl, job, &run, code, why, err);
 	case 5:
 		held_meanwhile(s, sl, job, &run);
@@ -489,7 +506,7 @@ schedd_apply_run(struct schedd *s, struct slot *sl, struct error *err)
 	case 3:
 		return removed_meanwhile(s, sl, job, &run, err);
 	default:
-		why = evict_reason(sl, lost, &code);
+		why = evict_reason(sl, vacate_req, lost, &code);
 		return evicted(s, sl, job, &run, code, why, err);
 	}
 }

@@ -4,7 +4,7 @@
  * (choosing and starting idle jobs), schedd_exit.c (applying a run's
  * result and the job state changes the daemon makes), schedd_periodic.c
  * (periodic expressions, noticing what the tools changed, stopping runs),
- * schedd_recover.c (start-up recovery, sandbox removal) and schedd_proc.c
+ * schedd_ckpt.c (the periodic checkpoint signal), schedd_recover.c (start-up recovery, sandbox removal) and schedd_proc.c
  * (finding and killing the processes of a run).  Nothing outside
  * libcore/schedd*.c includes it.
  */
@@ -19,7 +19,9 @@
 #include "schedd.h"
 #include "strbuf.h"
 
+struct cexpr;
 struct classad;
+struct knobs;
 struct queue;
 struct starter_result;
 struct ulog_batch;
@@ -38,6 +40,7 @@ enum stop_why {
 	STOP_HELD,		/* the job was held meanwhile */
 	STOP_REMOVED,		/* the job was removed meanwhile */
 	STOP_VACATE,		/* periodic_vacate, or a state no run may have */
+	STOP_USER_VACATE,	/* condor_vacate_job (ACTION_VACATE_ATTR) */
 };
 
 /* One execution slot (slot<id>), busy with at most one run. */
@@ -57,6 +60,11 @@ struct slot {
 	bool by_policy;		/* the daemon's own policy held/removed the job */
 	int escalations;	/* steps taken past the deadline */
 	struct timespec deadline;	/* CLOCK_MONOTONIC; valid if signalled */
+	/* The periodic checkpoint signal: LastPeriodicCheckpoint (the run's
+	 * start, then the last signal), and whether the job's attribute of
+	 * that name still has to be brought up to date. */
+	time_t last_pckpt;
+	bool pckpt_unrecorded;
 };
 
 /* An idle job waiting for a slot, in the order jobs are started. */
@@ -95,6 +103,13 @@ struct schedd {
 	long long interval;		/* PERIODIC_EXPR_INTERVAL, seconds */
 	long long max_vacate;		/* MachineMaxVacateTime */
 	long long killing_timeout;	/* KILLING_TIMEOUT */
+	/* PERIODIC_CHECKPOINT, parsed; NULL when it can never be true (the
+	 * default, false) or does not parse.  pckpt_slot is the slot ad it is
+	 * evaluated in (the job is its target), pckpt_next when the next
+	 * evaluation is due (CLOCK_MONOTONIC ms, 0: none scheduled). */
+	struct cexpr *pckpt_expr;
+	struct classad *pckpt_slot;
+	long long pckpt_next;
 
 	struct queue *q;
 	struct slot *slots;
@@ -208,6 +223,23 @@ long schedd_escalate(struct schedd *s);
 int schedd_periodic(struct schedd *s, struct error *err);
 /* Asks every run to stop for a shutdown. */
 void schedd_begin_shutdown(struct schedd *s, enum shutdown_mode mode);
+
+/* ---- schedd_ckpt.c ---- */
+/* Reads PERIODIC_CHECKPOINT from k (at start and on SIGHUP). */
+void schedd_checkpoint_configure(struct schedd *s, const struct knobs *k);
+void schedd_checkpoint_free(struct schedd *s);
+/* Ms until the next evaluation is due, -1 when no running job wants the
+ * checkpoint signal. */
+long schedd_checkpoint_timeout(struct schedd *s);
+/* If an evaluation is due: sends STARTER_SIG_CHECKPOINT to the runs whose
+ * job wants it and for which PERIODIC_CHECKPOINT is true. */
+void schedd_checkpoint_tick(struct schedd *s);
+/* true if some run's LastPeriodicCheckpoint is not yet in the queue. */
+bool schedd_checkpoint_unrecorded(const struct schedd *s);
+/* Writes those into the queue (queue locked). */
+int schedd_checkpoint_record(struct schedd *s, struct error *err);
+/* The LastPeriodicCheckpoint a recovered run continues from. */
+time_t schedd_checkpoint_since(const struct schedd *s, const struct classad *job);
 
 /* ---- schedd_recover.c ---- */
 /* Finds the runs the queue records again (queue locked). */

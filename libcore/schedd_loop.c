@@ -3,9 +3,11 @@
  * schedd.h and schedd.c.
  *
  * An iteration: reap starters; refresh the queue (only the journal's new
- * tail); signal runs whose job a tool held or removed; then, only if there
+ * tail); signal runs whose job a tool held, removed or asked to vacate,
+ * and runs due for their periodic checkpoint signal; then, only if there
  * is something to change, take the queue lock, apply finished runs, the
- * periodic policy and new starts, commit once, write the events, unlock,
+ * periodic policy, the times of checkpoint signals and new starts, commit
+ * once, write the events, unlock,
  * and only then spawn the new starters and remove dead sandboxes.  If the
  * commit fails nothing of the iteration happened: its runs are applied
  * again next time and its starts are undone.
@@ -205,6 +207,8 @@ transact(struct schedd *s, struct error *err)
 	}
 	if (rc == 0 && s->periodic_due)
 		rc = schedd_periodic(s, err);
+	if (rc == 0)
+		rc = schedd_checkpoint_record(s, err);
 	if (rc == 0 && s->shutdown == SHUTDOWN_NONE)
 		rc = schedd_start_jobs(s, err);
 	if (rc == 0)
@@ -241,7 +245,8 @@ iterate(struct schedd *s)
 	schedd_idle_notes(s);
 	removed_by_tools(s);
 	schedd_check_running(s);
-	if (!s->periodic_due && !any_exited(s) &&
+	schedd_checkpoint_tick(s);
+	if (!s->periodic_due && !any_exited(s) && !schedd_checkpoint_unrecorded(s) &&
 	    (s->shutdown != SHUTDOWN_NONE || !free_slot(s) || !schedd_idle_ready(s)))
 		return;
 	if (queue_lock(s->q, &err) < 0) {
@@ -340,6 +345,9 @@ schedd_run(struct schedd *s, struct error *err)
 	schedd_log_flush(s);
 	while (s->shutdown == SHUTDOWN_NONE || any_busy(s)) {
 		long timeout = schedd_escalate(s);
+		long tick = schedd_checkpoint_timeout(s);
+		if (tick >= 0 && (timeout < 0 || tick < timeout))
+			timeout = tick;
 		if (s->retry && (timeout < 0 || timeout > RETRY_MS))
 			timeout = RETRY_MS;
 		timeout = with_log_sync(s, timeout);

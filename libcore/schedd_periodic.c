@@ -1,8 +1,8 @@
 /*
  * schedd_periodic.c - the periodic policy expressions (policy_periodic
  * decides, this file carries the decisions out), noticing runs whose job a
- * tool held or removed, shutdown, and the escalation of stop requests a
- * starter does not honour in time.
+ * tool held, removed or asked to vacate, shutdown, and the escalation of
+ * stop requests a starter does not honour in time.
  *
  * Stopping a run is always a request to its starter (starter.h): a vacate
  * (the job gets its KillSig and its vacate time) or a kill.  The daemon
@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "classad.h"
 #include "error.h"
 #include "policy.h"
@@ -32,16 +33,41 @@
 /* Runs whose job changed under them                                    */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A Running job with a vacate request (condor_vacate_job): a graceful one
+ * asks the starter to vacate, a fast one to kill, also when a graceful
+ * vacate is already under way.  The request stays in the queue until the
+ * run is over, so this is asked again after a restart of the daemon.
+ */
+static void
+vacate_requested(struct schedd *s, struct slot *sl, const struct classad *job)
+{
+	long long req = schedd_job_int(job, ACTION_VACATE_ATTR, 0);
+	if (req == 0)
+		return;
+	bool fast = req == ACTION_VACATE_FAST;
+	if (fast ? sl->signalled == STARTER_SIG_KILL : sl->signalled != 0)
+		return;
+	schedd_log(s, "Job %d.%d: %s by condor_vacate_job", sl->cluster, sl->proc,
+		   fast ? "killing it (-fast)" : "vacating it");
+	schedd_signal(s, sl, fast ? STARTER_SIG_KILL : STARTER_SIG_VACATE,
+		      STOP_USER_VACATE);
+}
+
 void
 schedd_check_running(struct schedd *s)
 {
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct slot *sl = &s->slots[i];
-		if (!sl->busy || sl->exited || sl->pid <= 0 || sl->signalled)
+		if (!sl->busy || sl->exited || sl->pid <= 0)
 			continue;
 		const struct classad *job = queue_find(s->q, sl->cluster, sl->proc);
 		long long status = job ? schedd_job_int(job, "JobStatus", 0) : 0;
-		if (status == 2)
+		if (status == 2) {
+			vacate_requested(s, sl, job);
+			continue;
+		}
+		if (sl->signalled)
 			continue;
 		int sig = STARTER_SIG_VACATE;
 		enum stop_why why = STOP_VACATE;
@@ -158,15 +184,6 @@ has_periodic(const struct classad *job)
 	return false;
 }
 
-/* Hook for the periodic checkpoint signal (+WantCheckpointSignal,
- * PERIODIC_CHECKPOINT): evaluated here, on the same timer, once that
- * issue is done; running jobs would get STARTER_SIG_CHECKPOINT. */
-static void
-periodic_checkpoint(struct schedd *s)
-{
-	(void)s;
-}
-
 static int
 carry_out(struct schedd *s, int c, int p, const struct classad *job,
 	  const struct policy_decision *d, struct error *err)
@@ -221,6 +238,5 @@ schedd_periodic(struct schedd *s, struct error *err)
 			rc = carry_out(s, c, p, job, &d, err);
 	}
 	policy_decision_release(&d);
-	periodic_checkpoint(s);
 	return rc;
 }

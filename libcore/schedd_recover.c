@@ -272,6 +272,7 @@ recover_run(struct schedd *s, int c, int p, const struct classad *job,
 	sl->cluster = c;
 	sl->proc = p;
 	sl->sandbox = sandbox;
+	sl->last_pckpt = schedd_checkpoint_since(s, job);
 	pid_t pid;
 	if (exists_in(sandbox, STARTER_RESULT_FILE)) {
 		sl->exited = true;

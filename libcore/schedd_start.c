@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "classad.h"
 #include "error.h"
 #include "fileio.h"
@@ -291,8 +292,11 @@ start_attrs(struct schedd *s, struct slot *sl, const struct classad *job,
 	if (!classad_has(job, "JobStartDate") &&
 	    schedd_set_int(s, c, p, "JobStartDate", now, err) < 0)
 		return -1;
+	/* the last run's vacate, and a request no run honoured (a stale
+	 * one must not stop this run) */
 	static const char *const vacate[] = { "VacateReason", "VacateReasonCode",
-					      "VacateReasonSubCode" };
+					      "VacateReasonSubCode",
+					      ACTION_VACATE_ATTR };
 	for (size_t i = 0; i < sizeof(vacate) / sizeof(vacate[0]); i++)
 		if (classad_has(job, vacate[i]) &&
 		    schedd_unset(s, c, p, job, vacate[i], err) < 0)
@@ -304,6 +308,12 @@ start_attrs(struct schedd *s, struct slot *sl, const struct classad *job,
 	    schedd_set_int(s, c, p, "ShadowBday", now, err) < 0 ||
 	    schedd_set_str(s, c, p, "RemoteHost", slot_name, err) < 0 ||
 	    schedd_set_str(s, c, p, SCHEDD_SANDBOX_ATTR, sl->sandbox, err) < 0)
+		return -1;
+	/* the periodic checkpoint signal counts from the run's start */
+	sl->last_pckpt = s->now;
+	bool want = false;
+	if (classad_get_bool(job, "WantCheckpointSignal", &want) && want &&
+	    schedd_set_int(s, c, p, "LastPeriodicCheckpoint", now, err) < 0)
 		return -1;
 	return 0;
 }

@@ -111,6 +111,11 @@ setup(struct starter *st, const char *sandbox)
 		free(slot);
 		return -1;
 	}
+	/* After the transfer, so that no input file can stand in for it. */
+	if (starter_job_env_write(sandbox, st->job.envp, &e) < 0) {
+		start_failed(st, STARTER_HOLD_CREATE_PROCESS, 0, "%s", e.msg);
+		return -1;
+	}
 	return 0;
 }
 

@@ -25,6 +25,11 @@
  *                      starter just before it exits: "name = value" lines,
  *                      see struct starter_result.  Its presence means the
  *                      job's run is over and nothing of it is still running.
+ *   .job.env           written by the starter after the input transfer and
+ *                      before the job's first process starts: the job's
+ *                      environment (see starter_job_env_write), for
+ *                      condor_ssh_to_job.  Its absence while the starter
+ *                      lives means the job has not started yet.
  *
  * The starter is invoked as
  *     condor_starter SANDBOX
@@ -153,6 +158,25 @@ int starter_job_ad_write(const char *sandbox, const struct classad *job,
  * a new ad (caller frees) or NULL with err naming "path:line".
  */
 struct classad *starter_job_ad_read(const char *path, struct error *err);
+
+/*
+ * .job.env holds exactly the environment every incarnation of the job is
+ * started with: "NAME=value" entries, each ended by a NUL byte, in name
+ * order (strcmp of the names), each name once, nothing else.  It is
+ * private (mode 0600, never transferred out: transfer_name_is_private)
+ * and replaced atomically (temporary file, rename; not fsync'ed, as the
+ * other protocol files).  It lives where the job can write, so a reader
+ * must treat it as hostile: at most STARTER_JOB_ENV_MAX bytes, a regular
+ * file, and every entry checked.
+ */
+#define STARTER_JOB_ENV ".job.env"
+#define STARTER_JOB_ENV_MAX (4u << 20)
+
+/* Writes sandbox/.job.env from envp (NULL-terminated "NAME=value"
+ * strings, as the starter passes to the job).  -1 with err set if it is
+ * larger than STARTER_JOB_ENV_MAX or cannot be written. */
+int starter_job_env_write(const char *sandbox, char *const *envp,
+			  struct error *err);
 
 /* The outcome's name as .starter.result spells it ("EXITED", ...). */
 const char *starter_outcome_name(enum starter_outcome o);

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -368,6 +369,44 @@ load_env(struct starter_job *j, const struct knobs *k, struct error *err)
 		j->envp = jobenv_envp(e);
 	}
 	jobenv_free(e);
+	return rc;
+}
+
+/* ---- .job.env, for condor_ssh_to_job (starter.h) ---- */
+
+int
+starter_job_env_write(const char *sandbox, char *const *envp, struct error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; envp != NULL && envp[i] != NULL; i++)
+		strbuf_add(&sb, envp[i], strlen(envp[i]) + 1);	/* with its NUL */
+	char *path = fileio_join(sandbox, STARTER_JOB_ENV);
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int rc = -1;
+	if (sb.len > STARTER_JOB_ENV_MAX) {
+		error_set(err, "the job's environment (%zu bytes) is larger than "
+			  "%u bytes", sb.len, STARTER_JOB_ENV_MAX);
+		goto out;
+	}
+	/* The sandbox is the job's: never open a name it may have planted. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      0600);
+	if (fd < 0) {
+		error_errno(err, "create '%s'", tmp);
+		goto out;
+	}
+	rc = fileio_write_all(fd, sb.buf, sb.len, tmp, err);
+	if (close(fd) < 0 && rc == 0)
+		rc = error_errno(err, "close '%s'", tmp);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = error_errno(err, "rename '%s' to '%s'", tmp, path);
+	if (rc < 0)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(path);
+	strbuf_release(&sb);
 	return rc;
 }
 

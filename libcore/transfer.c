@@ -72,6 +72,7 @@ static const char *const private_names[] = {
 	"_condor_stdout", "_condor_stderr",
 	/* the starter's own files (starter.h) */
 	".starter.pid", ".starter.result", ".starter.result.tmp",
+	".job.env",
 };
 
 int
