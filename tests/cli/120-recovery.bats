@@ -191,7 +191,8 @@ EOF
 	kill -KILL "$MASTER_PID"
 	MASTER_PID=
 	run_cmd 0 condor_hold 1.0
-	! grep -q '^012 ' job.log
+	# (a bare "! cmd" never fails a bats test)
+	if grep -q '^012 ' job.log; then return 1; fi
 	start_master
 	wait_for 30 grep -q '^012 ' job.log
 	run bash -c "grep -E '^[0-9]{3} ' job.log | cut -c1-3"
