@@ -81,7 +81,7 @@ first_line() { head -n 1 "$1" 2>/dev/null; }
 
 @test "every script parses with sh -n, is executable, and is described in README" {
 	local f n=0
-	for f in *.sh try-it; do
+	for f in *.sh demo; do
 		sh -n "$f" || { echo "$f does not parse"; return 1; }
 		[ -x "$EX/$f" ] || { echo "$f is not executable"; return 1; }
 		[ "$(first_line "$f")" = '#!/bin/sh' ] || { echo "$f: not a sh script"; return 1; }
