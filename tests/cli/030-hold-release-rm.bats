@@ -34,9 +34,9 @@ af() {
 	run_cmd 0 condor_q -allusers "$id" -af "$@"
 }
 
-# event CODE C P: the lines of the last such event for job C.P in job.log,
-# from its header to its "..." line.
-event() {
+# job_event CODE C P: the lines of the last such event for job C.P in
+# job.log, from its header to its "..." line.
+job_event() {
 	local head
 	head=$(printf '%03d (%03d.%03d.000) ' "$1" "$2" "$3")
 	awk -v h="$head" '
@@ -284,7 +284,7 @@ DATE_RE='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 @test "events 012, 013 and 009 in the job log, exactly" {
 	submit
 	run_cmd 0 condor_hold 1.0
-	run event 12 1 0
+	run job_event 12 1 0
 	assert_line --index 0 --regexp "^012 \(001\.000\.000\) $DATE_RE Job was held\.$"
 	assert_line --index 1 $'\tvia condor_hold (by user '"$ME)"
 	assert_line --index 2 $'\tCode 1 Subcode 0'
@@ -292,14 +292,14 @@ DATE_RE='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 	[ "${#lines[@]}" -eq 4 ]
 
 	run_cmd 0 condor_release 1.0
-	run event 13 1 0
+	run job_event 13 1 0
 	assert_line --index 0 --regexp "^013 \(001\.000\.000\) $DATE_RE Job was released\.$"
 	assert_line --index 1 $'\tvia condor_release (by user '"$ME)"
 	assert_line --index 2 "..."
 	[ "${#lines[@]}" -eq 3 ]
 
 	run_cmd 0 condor_rm 1.0
-	run event 9 1 0
+	run job_event 9 1 0
 	assert_line --index 0 --regexp "^009 \(001\.000\.000\) $DATE_RE Job was aborted\.$"
 	assert_line --index 1 $'\tvia condor_rm (by user '"$ME)"
 	assert_line --index 2 "..."
@@ -316,7 +316,7 @@ DATE_RE='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 	run_cmd 0 condor_hold -reason $'two\nlines' 1
 	run grep -c '^012 (001\.00[0-2]\.000) ' job.log
 	assert_output 3
-	run event 12 1 2
+	run job_event 12 1 2
 	assert_line --index 1 $'\ttwo|lines (by user '"$ME)"
 	af 1.2 HoldReason
 	assert_output --partial "two"

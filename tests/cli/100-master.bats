@@ -24,20 +24,6 @@ teardown() {
 
 LOG_DIR() { echo "$_CONDOR_LOCAL_DIR/log"; }
 
-# job_status ID: the job's JobStatus, empty if it is not in the queue.
-job_status() {
-	condor_q -allusers "$1" -af JobStatus 2>/dev/null
-}
-
-status_is() {
-	[ "$(job_status "$1")" = "$2" ]
-}
-
-# The event codes of job.log, one per line, in order.
-events() {
-	grep -E '^[0-9]{3} \(' job.log | cut -c1-3
-}
-
 write_sub() {
 	local file=$1
 	shift

@@ -22,32 +22,6 @@ teardown() {
 	cleanup_master
 }
 
-job_status() {
-	condor_q -allusers "$1" -af JobStatus 2>/dev/null
-}
-
-status_is() {
-	[ "$(job_status "$1")" = "$2" ]
-}
-
-# gone ID: the job has left the queue.
-gone() {
-	[ -z "$(job_status "$1")" ]
-}
-
-# events [LOG]: the event codes of a job log, one per line, in order.
-events() {
-	grep -E '^[0-9]{3} \(' "${1:-job.log}" | cut -c1-3
-}
-
-# event CODE [LOG]: the body of the last such event (header to "...").
-event() {
-	awk -v h="$1 (" '
-		index($0, h) == 1 { buf = ""; on = 1 }
-		on { buf = buf $0 "\n"; if ($0 == "...") { last = buf; on = 0 } }
-		END { printf "%s", last }' "${2:-job.log}"
-}
-
 write_sub() {
 	local file=$1
 	shift

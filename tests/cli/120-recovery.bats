@@ -36,18 +36,6 @@ teardown() {
 	cleanup_master
 }
 
-job_status() {
-	condor_q -allusers "$1" -af JobStatus 2>/dev/null
-}
-
-status_is() {
-	[ "$(job_status "$1")" = "$2" ]
-}
-
-gone() {
-	[ -z "$(job_status "$1")" ]
-}
-
 write_toy_sub() {
 	cat > job.sub <<EOF
 executable = guarded.sh

@@ -20,12 +20,6 @@ teardown() {
 	cleanup_master
 }
 
-job_status() {
-	condor_q -allusers "$1" -af JobStatus 2>/dev/null
-}
-status_is() { [ "$(job_status "$1")" = "$2" ]; }
-gone() { [ -z "$(job_status "$1")" ]; }
-
 @test "the job's environment is HTCondor's" {
 	cat > env.sh <<'JOB'
 #!/bin/sh

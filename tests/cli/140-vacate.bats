@@ -25,36 +25,10 @@ teardown() {
 	cleanup_master
 }
 
-job_status() {
-	condor_q -allusers "$1" -af JobStatus 2>/dev/null
-}
-
-status_is() {
-	[ "$(job_status "$1")" = "$2" ]
-}
-
-gone() {
-	[ -z "$(job_status "$1")" ]
-}
-
 af() {
 	local id=$1
 	shift
 	run_cmd 0 condor_q -allusers "$id" -af "$@"
-}
-
-# events [LOG]: the event codes of a job log, one per line, in order.
-events() {
-	grep -E '^[0-9]{3} \(' "${1:-job.log}" | cut -c1-3
-}
-
-# event CODE [LOG] [N]: the body of the Nth such event (default: the last).
-event() {
-	awk -v h="$1 (" -v want="${3:-0}" '
-		index($0, h) == 1 { buf = ""; on = 1 }
-		on { buf = buf $0 "\n"; if ($0 == "...") { n++; last = buf; on = 0
-			if (n == want) { printf "%s", buf; done = 1; exit } } }
-		END { if (!done && want == 0) printf "%s", last }' "${2:-job.log}"
 }
 
 count() {

@@ -25,22 +25,10 @@ teardown() {
 	cleanup_master
 }
 
-job_status() {
-	condor_q -allusers "$1" -af JobStatus 2>/dev/null
-}
-
-status_is() {
-	[ "$(job_status "$1")" = "$2" ]
-}
-
 af() {
 	local id=$1
 	shift
 	run_cmd 0 condor_q -allusers "$id" -af "$@"
-}
-
-events() {
-	grep -E '^[0-9]{3} \(' "${1:-job.log}" | cut -c1-3
 }
 
 sandbox() {

@@ -149,3 +149,36 @@ cleanup_master() {
 		[ -n "$spid" ] && pkill -KILL -s "$spid" 2>/dev/null || true
 	done
 }
+
+# ---- jobs and their event logs (the daemon's suites) ----
+#
+# job_status ID               JobStatus of a job in the queue ("" if gone)
+# status_is ID STATUS         true when the job has that JobStatus
+# gone ID                     true when the job has left the queue
+# events [LOG]                the event codes of a job log, in order
+# event CODE [LOG] [N]        the body of the Nth such event, header to
+#                             "..." (default: the last one)
+
+job_status() {
+	condor_q -allusers "$1" -af JobStatus 2>/dev/null
+}
+
+status_is() {
+	[ "$(job_status "$1")" = "$2" ]
+}
+
+gone() {
+	[ -z "$(job_status "$1")" ]
+}
+
+events() {
+	grep -E '^[0-9]{3} \(' "${1:-job.log}" | cut -c1-3
+}
+
+event() {
+	awk -v h="$1 (" -v want="${3:-0}" '
+		index($0, h) == 1 { buf = ""; on = 1 }
+		on { buf = buf $0 "\n"; if ($0 == "...") { n++; last = buf; on = 0
+			if (n == want) { printf "%s", buf; done = 1; exit } } }
+		END { if (!done && want == 0) printf "%s", last }' "${2:-job.log}"
+}
