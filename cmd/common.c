@@ -63,6 +63,19 @@ cmd_die(const char *fmt, ...)
 }
 
 void
+cmd_die_prefixed(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs(prefix, stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void
 cmd_warn_error(const struct error *err)
 {
 	cmd_warn("%s", err->msg[0] ? err->msg : "unknown error");

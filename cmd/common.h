@@ -24,6 +24,10 @@ const char *cmd_name(void);
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cmd_warn, then exit(1) after flushing stdout. */
 _Noreturn void cmd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For messages HTCondor words with a prefix of its own instead of the
+ * program name ("Error: ..."): prefix, the message, newline; exit(1). */
+_Noreturn void cmd_die_prefixed(const char *prefix, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints err->msg with the program prefix. */
 void cmd_warn_error(const struct error *err);
 _Noreturn void cmd_die_error(const struct error *err);

@@ -48,19 +48,6 @@ struct hopts {
 	struct adprint_attrs attrs;
 };
 
-static _Noreturn void __attribute__((format(printf, 1, 2)))
-h_error(const char *fmt, ...)
-{
-	va_list ap;
-	fflush(stdout);
-	fputs("Error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static struct adprint *
 mask_of(struct hopts *o)
 {
@@ -83,7 +70,7 @@ parse_af(struct hopts *o, int argc, char **argv, int i, const char *opts)
 	struct error err;
 	if (adprint_add_autoformat(mask_of(o), opts, (const char *const *)&argv[first],
 				   (size_t)(end - first), &err) < 0)
-		h_error("%s", err.msg);
+		cmd_die_prefixed("Error: ", "%s", err.msg);
 	if (end < argc && strcmp(argv[end], "-") == 0)
 		return end;
 	return end - 1;
@@ -94,7 +81,7 @@ number_arg(int argc, char **argv, int i)
 {
 	long long n;
 	if (i >= argc || num_parse_ll(argv[i], -(1LL << 40), 1LL << 40, &n) < 0)
-		h_error("Argument %s requires a number value as a parameter.",
+		cmd_die_prefixed("Error: ", "Argument %s requires a number value as a parameter.",
 			argv[i - 1]);
 	return n;
 }
@@ -120,15 +107,15 @@ parse_option(struct hopts *o, int argc, char **argv, int i)
 		o->scanlimit = number_arg(argc, argv, ++i);
 	else if (cmd_opt(a, "file", 2, NULL)) {
 		if (i + 1 >= argc)
-			h_error("Argument %s requires another parameter", a);
+			cmd_die_prefixed("Error: ", "Argument %s requires another parameter", a);
 		o->file = argv[++i];
 	} else if (cmd_opt(a, "wide", 1, &colon))
 		;	/* rows are never cut to a terminal here */
 	else if (cmd_opt(a, "constraint", 1, NULL)) {
 		if (i + 1 >= argc)
-			h_error("Argument %s requires another parameter", a);
+			cmd_die_prefixed("Error: ", "Argument %s requires another parameter", a);
 		if (select_add_constraint(o->sel, argv[i + 1], &err) < 0)
-			h_error(" could not parse constraint %s", argv[i + 1]);
+			cmd_die_prefixed("Error: ", " could not parse constraint %s", argv[i + 1]);
 		i++;
 	} else if (cmd_opt(a, "af", 2, &colon) || cmd_opt(a, "autoformat", 5, &colon))
 		i = parse_af(o, argc, argv, i, colon);
@@ -140,12 +127,12 @@ parse_option(struct hopts *o, int argc, char **argv, int i)
 			exit(1);
 		}
 		if (adprint_add_format(mask_of(o), argv[i + 1], argv[i + 2], &err) < 0)
-			h_error("%s", err.msg);
+			cmd_die_prefixed("Error: ", "%s", err.msg);
 		i += 2;
 	} else if (cmd_opt(a, "attributes", 2, NULL)) {
 		if (i + 1 >= argc || argv[i + 1][0] == '-' ||
 		    adprint_attrs_parse(&o->attrs, argv[i + 1], &err) < 0)
-			h_error("Argument -attributes must be followed by a list of attributes");
+			cmd_die_prefixed("Error: ", "Argument -attributes must be followed by a list of attributes");
 		i++;
 	} else {
 		fprintf(stderr, "Error: Unknown argument %s\n", a);
@@ -162,7 +149,7 @@ parse_args(struct hopts *o, int argc, char **argv)
 		if (argv[i][0] == '-' && argv[i][1] != '\0')
 			i = parse_option(o, argc, argv, i);
 		else if (select_add_arg(o->sel, argv[i], &err) < 0)
-			h_error("%s", err.msg);
+			cmd_die_prefixed("Error: ", "%s", err.msg);
 	}
 }
 

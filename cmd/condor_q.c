@@ -56,19 +56,6 @@ struct qopts {
 	struct adprint_attrs attrs;
 };
 
-static _Noreturn void __attribute__((format(printf, 1, 2)))
-q_error(const char *fmt, ...)
-{
-	va_list ap;
-	fflush(stdout);
-	fputs("Error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static struct adprint *
 mask_of(struct qopts *o)
 {
@@ -86,11 +73,11 @@ parse_af(struct qopts *o, int argc, char **argv, int i, const char *opts)
 	while (end < argc && argv[end][0] != '-')
 		end++;
 	if (end == first)
-		q_error("-autoformat requires at least one attribute parameter");
+		cmd_die_prefixed("Error: ", "-autoformat requires at least one attribute parameter");
 	struct error err;
 	if (adprint_add_autoformat(mask_of(o), opts, (const char *const *)&argv[first],
 				   (size_t)(end - first), &err) < 0)
-		q_error("%s", err.msg);
+		cmd_die_prefixed("Error: ", "%s", err.msg);
 	if (end < argc && strcmp(argv[end], "-") == 0)
 		return end;
 	return end - 1;
@@ -101,9 +88,9 @@ add_constraint(struct qopts *o, int argc, char **argv, int i)
 {
 	struct error err;
 	if (i >= argc)
-		q_error("Argument %s requires another parameter", argv[i - 1]);
+		cmd_die_prefixed("Error: ", "Argument %s requires another parameter", argv[i - 1]);
 	if (select_add_constraint(o->sel, argv[i], &err) < 0)
-		q_error("Argument %d (%s) is not a valid constraint", i, argv[i]);
+		cmd_die_prefixed("Error: ", "Argument %d (%s) is not a valid constraint", i, argv[i]);
 }
 
 static void
@@ -111,7 +98,7 @@ add_restriction(struct qopts *o, const char *arg)
 {
 	struct error err;
 	if (select_add_arg(o->sel, arg, &err) < 0)
-		q_error("%s", err.msg);
+		cmd_die_prefixed("Error: ", "%s", err.msg);
 	o->named = true;
 	const char *dot = strchr(arg, '.');
 	if (dot != NULL && dot != arg && dot[1] != '\0' && num_is_digits(dot + 1))
@@ -150,18 +137,18 @@ parse_option(struct qopts *o, int argc, char **argv, int i)
 		i = parse_af(o, argc, argv, i, colon);
 	else if (cmd_opt(a, "format", 2, NULL)) {
 		if (i + 2 >= argc)
-			q_error("-format requires format and attribute parameters");
+			cmd_die_prefixed("Error: ", "-format requires format and attribute parameters");
 		if (adprint_add_format(mask_of(o), argv[i + 1], argv[i + 2], &err) < 0)
-			q_error("%s", err.msg);
+			cmd_die_prefixed("Error: ", "%s", err.msg);
 		i += 2;
 	} else if (cmd_opt(a, "attributes", 2, NULL)) {
 		if (i + 1 >= argc || adprint_attrs_parse(&o->attrs, argv[i + 1], &err) < 0)
-			q_error("-attributes requires a list of attribute names");
+			cmd_die_prefixed("Error: ", "-attributes requires a list of attribute names");
 		i++;
 	} else if (cmd_opt(a, "limit", 3, NULL)) {
 		if (i + 1 >= argc ||
 		    num_parse_ll(argv[i + 1], 0, 1LL << 40, &o->limit) < 0)
-			q_error("-limit requires a non-negative number");
+			cmd_die_prefixed("Error: ", "-limit requires a non-negative number");
 		i++;
 	} else {
 		fprintf(stderr, "Error: unrecognized argument %s\n", a);
@@ -184,7 +171,7 @@ parse_args(struct qopts *o, int argc, char **argv)
 		cmd_usage(synopsis, NULL, stderr, 1);
 	}
 	if (o->batch && o->mask != NULL)
-		q_error("-batch conflicts with -format and -af");
+		cmd_die_prefixed("Error: ", "-batch conflicts with -format and -af");
 }
 
 static enum form
