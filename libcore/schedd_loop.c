@@ -48,6 +48,28 @@ any_busy(const struct schedd *s)
 	return false;
 }
 
+/* true while some starter may still be running (its run not yet over) */
+static bool
+any_alive(const struct schedd *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].busy && !s->slots[i].exited)
+			return true;
+	return false;
+}
+
+/*
+ * Shutting down, every run is over, but their results could not be
+ * recorded (the queue cannot be written: a full disk, a LOCAL_DIR removed
+ * under us).  Waiting would be forever; leaving loses nothing, because each
+ * result stays in its sandbox and the next start applies it (recovery).
+ */
+static bool
+give_up_recording(const struct schedd *s)
+{
+	return s->shutdown != SHUTDOWN_NONE && s->retry && !any_alive(s);
+}
+
 static bool
 any_exited(const struct schedd *s)
 {
@@ -364,6 +386,11 @@ schedd_run(struct schedd *s, struct error *err)
 		iterate(s);
 		if (s->ulog_sync_at != 0 && mono_ms() >= s->ulog_sync_at)
 			sync_logs(s);
+		if (give_up_recording(s)) {
+			schedd_log(s, "Cannot record the last runs' results; the next start will");
+			schedd_log_flush(s);
+			break;
+		}
 		schedd_log_flush(s);
 	}
 	sync_logs(s);

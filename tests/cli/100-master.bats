@@ -167,6 +167,16 @@ EOF
 	assert_output "$(printf '000\n001\n004')"
 }
 
+@test "a daemon whose LOCAL_DIR was removed under it still stops" {
+	write_sub job.sub "executable = /bin/sleep" "arguments = 60"
+	start_master
+	run_cmd 0 condor_submit job.sub
+	wait_for 20 status_is 1.0 2
+	rm -rf "$_CONDOR_LOCAL_DIR"
+	# The results cannot be recorded; the daemon must not wait forever.
+	stop_master QUIT
+}
+
 # ---------------------------------------------------------------- autostart
 
 @test "condor_submit starts a daemon when none runs (AUTOSTART_MASTER)" {
