@@ -75,7 +75,10 @@ schedd_check_running(struct schedd *s)
 		if (status == 5) {
 			why = STOP_HELD;
 		} else if (status == 3) {
+			/* graceful by default, as HTCondor's GRACEFULLY_REMOVE_JOBS,
+			 * but a removed job's files are never transferred */
 			why = STOP_REMOVED;
+			sig = STARTER_SIG_REMOVE;
 			if (classad_get_bool(job, "WantGracefulRemoval", &graceful) &&
 			    !graceful)
 				sig = STARTER_SIG_KILL;
@@ -142,7 +145,8 @@ schedd_escalate(struct schedd *s)
 			continue;
 		long long ms = ms_until(&now, &sl->deadline);
 		if (ms == 0) {
-			if (sl->signalled == STARTER_SIG_VACATE) {
+			if (sl->signalled == STARTER_SIG_VACATE ||
+			    sl->signalled == STARTER_SIG_REMOVE) {
 				schedd_log(s, "Job %d.%d: vacate time expired; "
 					   "escalating to a fast shutdown of the job",
 					   sl->cluster, sl->proc);

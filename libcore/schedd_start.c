@@ -444,11 +444,17 @@ fork_starter(struct schedd *s, const char *sandbox, struct error *err)
 		_exit(1);
 	close_range(3, ~0U, 0);
 	setsid();
-	sigset_t all;
-	sigfillset(&all);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	/* The starter's own signals stay blocked until its signalfd takes
+	 * them: one sent this early must wait, not kill the starter. */
+	sigset_t mine;
+	sigemptyset(&mine);
+	const int starter_sigs[] = { SIGCHLD, STARTER_SIG_VACATE, STARTER_SIG_KILL,
+				     STARTER_SIG_CHECKPOINT, STARTER_SIG_REMOVE };
+	for (size_t i = 0; i < sizeof(starter_sigs) / sizeof(starter_sigs[0]); i++)
+		sigaddset(&mine, starter_sigs[i]);
+	sigprocmask(SIG_SETMASK, &mine, NULL);
 	prctl(PR_SET_NAME, "condor_starter");
 	struct error e = { "" };
 	int status = starter_run(sandbox, &e);
@@ -531,7 +537,7 @@ schedd_signal(struct schedd *s, struct slot *sl, int sig, enum stop_why why)
 	/* the starter gives the job its vacate time and then kills it; past
 	 * that and KILLING_TIMEOUT more, the daemon steps in */
 	long long wait = s->killing_timeout;
-	if (sig == STARTER_SIG_VACATE)
+	if (sig == STARTER_SIG_VACATE || sig == STARTER_SIG_REMOVE)
 		wait += vacate_time(s, sl);
 	clock_gettime(CLOCK_MONOTONIC, &sl->deadline);
 	sl->deadline.tv_sec += (time_t)wait;

@@ -200,7 +200,7 @@ finish(struct starter *st, int status)
 	if (st->res.outcome == STARTER_EXITED)
 		rc = starter_output_final(st, status, &e);
 	else if (st->res.outcome == STARTER_EVICTED && st->vacate &&
-		 !st->hard_kill && !st->killed)
+		 !st->hard_kill && !st->killed && !st->no_transfer)
 		rc = starter_output_evict(st, &e);
 	if (rc < 0) {
 		char *slot = slot_name(st);

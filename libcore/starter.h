@@ -80,6 +80,9 @@ struct error;
 #define STARTER_SIG_VACATE SIGTERM
 #define STARTER_SIG_KILL SIGQUIT
 #define STARTER_SIG_CHECKPOINT SIGUSR1
+/* Like STARTER_SIG_VACATE (KillSig, grace period, then SIGKILL), for a job
+ * being removed: nothing is transferred, whatever WhenToTransferOutput. */
+#define STARTER_SIG_REMOVE SIGUSR2
 
 enum starter_outcome {
 	STARTER_EXITED = 1,		/* the job exited on its own */

@@ -64,6 +64,7 @@ starter_signals_init(struct starter *st, struct error *err)
 	sigaddset(&set, STARTER_SIG_VACATE);
 	sigaddset(&set, STARTER_SIG_KILL);
 	sigaddset(&set, STARTER_SIG_CHECKPOINT);
+	sigaddset(&set, STARTER_SIG_REMOVE);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return error_errno(err, "sigprocmask");
 	st->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -301,7 +302,9 @@ reap(struct starter *st, int *status)
 static void
 on_signal(struct starter *st, int sig)
 {
-	if (sig == STARTER_SIG_VACATE && !st->vacate) {
+	if (sig == STARTER_SIG_REMOVE)
+		st->no_transfer = true;
+	if ((sig == STARTER_SIG_VACATE || sig == STARTER_SIG_REMOVE) && !st->vacate) {
 		st->vacate = true;
 		st->deadline_ms = now_ms() + st->job.vacate_secs * 1000;
 		signal_job(st, st->job.kill_sig);

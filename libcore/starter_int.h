@@ -88,6 +88,7 @@ struct starter {
 	time_t start_time;	/* when the running incarnation started */
 	bool vacate;		/* STARTER_SIG_VACATE received */
 	bool hard_kill;		/* the vacate grace period ran out */
+	bool no_transfer;	/* STARTER_SIG_REMOVE: the job is being removed */
 	bool killed;		/* STARTER_SIG_KILL, or the job left the queue */
 	bool ckpt_sent;		/* checkpoint signal sent to this incarnation */
 	long long deadline_ms;	/* CLOCK_MONOTONIC end of the grace period */

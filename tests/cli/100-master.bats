@@ -253,6 +253,33 @@ EOF
 	stop_master QUIT
 }
 
+@test "rm of a running ON_EXIT_OR_EVICT job: SIGTERM, but nothing is transferred" {
+	cat > polite.sh <<'EOF'
+#!/bin/sh
+# Writes its output when asked to stop, as a delayed-transfer job would.
+trap 'echo "stopped gracefully" > out; echo "got TERM" >> "$MARK"; exit 0' TERM
+while :; do sleep 0.1; done
+EOF
+	chmod +x polite.sh
+	write_sub job.sub "executable = polite.sh" "should_transfer_files = yes" \
+		"when_to_transfer_output = ON_EXIT_OR_EVICT" \
+		"transfer_output_files = out" "environment = \"MARK=$TESTDIR/mark\""
+	start_master
+	run_cmd 0 condor_submit job.sub
+	wait_for 20 status_is 1.0 2
+	wait_for 20 eval 'ls "$_CONDOR_LOCAL_DIR"/execute/dir_*/.starter.pid'
+	run_cmd 0 condor_rm 1.0
+	wait_for 20 gone 1.0
+	# stopped with its KillSig, not killed outright ...
+	[ "$(cat "$TESTDIR/mark")" = "got TERM" ]
+	# ... and its output went nowhere: not to the spool, not to the Iwd
+	run event 004
+	assert_line --regexp '^	0  -  Run Bytes Sent By Job$'
+	[ ! -e out ]
+	[ ! -e "$_CONDOR_LOCAL_DIR/spool/1" ]
+	stop_master
+}
+
 @test "rm of a running job: 004 then 009, then it leaves the queue" {
 	export _CONDOR_PERIODIC_EXPR_INTERVAL=3600
 	write_sub job.sub "executable = /bin/sleep" "arguments = 600"
