@@ -58,21 +58,18 @@ mask_of(struct hopts *o)
 static int
 parse_af(struct hopts *o, int argc, char **argv, int i, const char *opts)
 {
-	int first = i + 1, end = first;
-	while (end < argc && argv[end][0] != '-')
-		end++;
-	if (end == first) {
+	size_t n;
+	int last = adprint_af_span(argc, argv, i, &n);
+	if (n == 0) {
 		fprintf(stderr, "Error: Argument %s requires at least one attribute parameter\n"
 			"\t\te.g. condor_history %s ClusterId\n", argv[i], argv[i]);
 		exit(1);
 	}
 	struct error err;
-	if (adprint_add_autoformat(mask_of(o), opts, (const char *const *)&argv[first],
-				   (size_t)(end - first), &err) < 0)
+	if (adprint_add_autoformat(mask_of(o), opts, (const char *const *)&argv[i + 1],
+				   n, &err) < 0)
 		cmd_die_prefixed("Error: ", "%s", err.msg);
-	if (end < argc && strcmp(argv[end], "-") == 0)
-		return end;
-	return end - 1;
+	return last;
 }
 
 static long long

@@ -63,23 +63,18 @@ mask_of(struct qopts *o)
 	return o->mask;
 }
 
-/* -af[:opts] attr ...: consumes arguments up to the next one starting
- * with '-'; a lone "-" ends the list and is eaten. */
 static int
 parse_af(struct qopts *o, int argc, char **argv, int i, const char *opts)
 {
-	int first = i + 1, end = first;
-	while (end < argc && argv[end][0] != '-')
-		end++;
-	if (end == first)
+	size_t n;
+	int last = adprint_af_span(argc, argv, i, &n);
+	if (n == 0)
 		cmd_die_prefixed("Error: ", "-autoformat requires at least one attribute parameter");
 	struct error err;
-	if (adprint_add_autoformat(mask_of(o), opts, (const char *const *)&argv[first],
-				   (size_t)(end - first), &err) < 0)
+	if (adprint_add_autoformat(mask_of(o), opts, (const char *const *)&argv[i + 1],
+				   n, &err) < 0)
 		cmd_die_prefixed("Error: ", "%s", err.msg);
-	if (end < argc && strcmp(argv[end], "-") == 0)
-		return end;
-	return end - 1;
+	return last;
 }
 
 static void

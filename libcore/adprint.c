@@ -1121,6 +1121,18 @@ add_af_jobid(struct adprint *pm, bool heads, bool label, struct error *err)
 }
 
 int
+adprint_af_span(int argc, char *const *argv, int i, size_t *n)
+{
+	int end = i + 1;
+	while (end < argc && argv[end][0] != '-')
+		end++;
+	*n = (size_t)(end - (i + 1));
+	if (end < argc && strcmp(argv[end], "-") == 0)
+		return end;
+	return end - 1;
+}
+
+int
 adprint_add_autoformat(struct adprint *pm, const char *opts,
 		       const char *const *exprs, size_t n, struct error *err)
 {

@@ -100,6 +100,15 @@ struct adprint *adprint_new_view(enum adprint_view view, long long now);
 void adprint_free(struct adprint *pm);
 
 /*
+ * The attribute arguments of "-af ATTR ...", as HTCondor's tools read
+ * them: argv[i + 1] up to the next argument that starts with '-'; a lone
+ * "-" ends the list and is consumed with it.  Sets *n to the number of
+ * attributes (0 is the caller's error to report) and returns the index of
+ * the last argument consumed.
+ */
+int adprint_af_span(int argc, char *const *argv, int i, size_t *n);
+
+/*
  * Adds one -af group: opts is the text after "-af:" (NULL or "" for none),
  * exprs the n attribute names or expressions that followed.  Options as in
  * HTCondor: j job id first, l "Name = " labels, h headings with columns
